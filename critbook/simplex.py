@@ -1,0 +1,298 @@
+"""Closed forms for the simplex model (Assumption 1).
+
+With ``||x_i||^2 = q`` and ``<y_i, y_j> = rho`` for ``i != j``, every row of
+the attention matrix holds the same two values: the self weight ``p`` and the
+off-diagonal weight ``r = p exp(-beta (1 - rho))``, with
+
+.. math::
+
+    p = \\frac{1}{1 + (n - 1) e^{-\\beta (1 - \\rho)}} .
+
+The output ``x_i' = a y_i + r S`` (``S = sum_j y_j``, ``a = p - r + alpha sqrt(q)``)
+is again a simplex, so one layer is a map ``(q, rho) -> (q', rho')``. Every
+function here works in log space, through ``u = log(n - 1) - beta (1 - rho)``,
+so ``n`` up to ``1e300`` and ``beta`` in the thousands give finite, accurate
+values. All functions broadcast over array arguments; scalars in give floats out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from ._checks import as_real_array, check_real, check_rho
+
+__all__ = [
+    "critical_gamma",
+    "regime",
+    "simplex_self_weight",
+    "simplex_layer",
+    "simplex_angle_ratio",
+    "simplex_limit",
+]
+
+#: Relative tolerance within which ``gamma (1 - rho) = 1`` counts as critical.
+CRITICAL_RTOL = 1e-9
+
+
+def _scalar_or_array(x: np.ndarray) -> Any:
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def critical_gamma(rho: Any) -> Any:
+    """The critical scaling constant ``gamma_c = 1 / (1 - rho)``.
+
+    With ``beta = gamma log n``, tokens collapse for ``gamma < gamma_c`` and
+    attention tends to the identity for ``gamma > gamma_c`` (Theorem 2.1).
+
+    Parameters
+    ----------
+    rho : float or array_like
+        Pairwise cosine of the tokens, in ``[0, 1)``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+
+    Examples
+    --------
+    >>> from critbook import critical_gamma
+    >>> critical_gamma(0.5)
+    2.0
+    """
+    rho = np.asarray(check_rho(rho))
+    return _scalar_or_array(1.0 / (1.0 - rho))
+
+
+def regime(gamma: float, rho: float) -> str:
+    """Which side of the transition ``beta = gamma log n`` is on.
+
+    Parameters
+    ----------
+    gamma : float
+        Scaling constant, finite and ``>= 0``.
+    rho : float
+        Pairwise cosine, in ``[0, 1)``.
+
+    Returns
+    -------
+    str
+        ``"subcritical"`` if ``gamma < gamma_c``, ``"supercritical"`` if
+        ``gamma > gamma_c``, ``"critical"`` if ``gamma (1 - rho)`` equals one
+        to a relative tolerance of ``1e-9``.
+
+    Examples
+    --------
+    >>> from critbook import regime
+    >>> regime(1.0, 0.5), regime(2.0, 0.5), regime(3.0, 0.5)
+    ('subcritical', 'critical', 'supercritical')
+    """
+    gamma = check_real(gamma, "gamma", low=0.0)
+    rho = float(check_rho(rho))
+    kappa = gamma * (1.0 - rho)
+    if abs(kappa - 1.0) <= CRITICAL_RTOL:
+        return "critical"
+    return "subcritical" if kappa < 1.0 else "supercritical"
+
+
+def _log_ratio(n: np.ndarray, beta: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """``u = log(n - 1) - beta (1 - rho)``: log of off-diagonal mass over self mass."""
+    with np.errstate(divide="ignore"):
+        return np.log(n - 1.0) - beta * (1.0 - rho)
+
+
+def _weights(n: Any, beta: Any, rho: Any) -> tuple[np.ndarray, ...]:
+    """Validated broadcast arrays and the self weight ``p``, its complement ``t``
+    and the off-diagonal weight ``r``."""
+    n = as_real_array(n, "n", low=1.0)
+    beta = as_real_array(beta, "beta", low=0.0)
+    rho = np.asarray(check_rho(rho), dtype=np.float64)
+    n, beta, rho = np.broadcast_arrays(n, beta, rho)
+    u = _log_ratio(n, beta, rho)
+    p = expit(-u)
+    t = expit(u)  # 1 - p, without cancellation
+    r = p * np.exp(-beta * (1.0 - rho))
+    return n, beta, rho, p, t, r
+
+
+def simplex_self_weight(n: Any, beta: Any, rho: Any) -> Any:
+    """The diagonal attention weight ``A_ii`` of the simplex model.
+
+    .. math:: A_{ii} = \\frac{e^{\\beta}}{e^{\\beta} + (n-1) e^{\\beta\\rho}}
+              = \\frac{1}{1 + (n-1) e^{-\\beta(1-\\rho)}} .
+
+    Parameters
+    ----------
+    n : float or array_like
+        Number of tokens, ``>= 1`` (may be huge, e.g. ``1e300``).
+    beta : float or array_like
+        Attention scaling factor, finite and ``>= 0``.
+    rho : float or array_like
+        Pairwise cosine, in ``[0, 1)``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The self weight, in ``(0, 1]``.
+
+    Examples
+    --------
+    At the critical scale ``beta = log(n) / (1 - rho)`` the self weight
+    tends to one half:
+
+    >>> import numpy as np
+    >>> from critbook import simplex_self_weight
+    >>> n, rho = 1e12, 0.5
+    >>> round(simplex_self_weight(n, np.log(n) / (1 - rho), rho), 6)
+    0.5
+    """
+    *_, p, _, _ = _weights(n, beta, rho)
+    return _scalar_or_array(p)
+
+
+def _layer_terms(
+    n: Any, beta: Any, rho: Any, q: Any, alpha: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(rho, a, D)`` with ``D = ||x_i'||^2``, and broadcast shape helper."""
+    q = as_real_array(q, "q", low=0.0, low_open=True)
+    alpha = as_real_array(alpha, "alpha", low=0.0)
+    n, beta, rho, p, t, r = _weights(n, beta, rho)
+    rho, q, alpha, p, t, r, beta = np.broadcast_arrays(rho, q, alpha, p, t, r, beta)
+    # p - r = p (1 - e^{-beta (1 - rho)}), free of cancellation.
+    a = -p * np.expm1(-beta * (1.0 - rho)) + alpha * np.sqrt(q)
+    rs1 = r + rho * t  # r <y_i, S> = r (1 + (n - 1) rho)
+    nr = r + t  # n r
+    D = a * a + 2.0 * a * rs1 + rs1 * nr  # ||x_i'||^2
+    return rho, a, D, q
+
+
+def simplex_layer(
+    n: Any, beta: Any, rho: Any, q: Any = 1.0, alpha: Any = 0.0
+) -> tuple[Any, Any]:
+    """One attention layer on the simplex, exactly, at finite ``n``.
+
+    Tokens with ``||x_i||^2 = q`` and pairwise cosine ``rho`` are mapped by
+    ``x_i' = sum_j A_ij y_j + alpha x_i`` to tokens with squared norm
+    ``q_out`` and pairwise cosine ``rho_out``.
+
+    Parameters
+    ----------
+    n : float or array_like
+        Number of tokens, ``>= 1`` (up to ``1e300``).
+    beta : float or array_like
+        Attention scaling factor, finite and ``>= 0`` (e.g. ``gamma log n``).
+    rho : float or array_like
+        Pairwise cosine of the input, in ``[0, 1)``.
+    q : float or array_like, default 1.0
+        Squared norm of the input tokens, ``> 0``.
+    alpha : float or array_like, default 0.0
+        Residual strength, ``>= 0``.
+
+    Returns
+    -------
+    q_out, rho_out : float or numpy.ndarray
+        ``q_out = a^2 + 2 a r s_1 + r^2 n s_1`` and
+        ``rho_out = (a^2 rho + 2 a r s_1 + r^2 n s_1) / q_out`` with
+        ``a = p - r + alpha sqrt(q)`` and ``s_1 = 1 + (n - 1) rho``. For
+        ``n = 1`` there is no pair and ``rho_out`` is returned as ``rho``.
+
+    Examples
+    --------
+    Below the critical scale the tokens collapse, above it they keep their
+    angle:
+
+    >>> import numpy as np
+    >>> from critbook import simplex_layer, critical_gamma
+    >>> n, rho = 1e12, 0.2
+    >>> gc = critical_gamma(rho)
+    >>> [round(simplex_layer(n, g * gc * np.log(n), rho)[1], 3) for g in (0.7, 1.0, 1.3)]
+    [1.0, 0.5, 0.2]
+    """
+    rho, a, D, _ = _layer_terms(n, beta, rho, q, alpha)
+    rho_out = 1.0 - a * a * (1.0 - rho) / D
+    return _scalar_or_array(D), _scalar_or_array(rho_out)
+
+
+def simplex_angle_ratio(
+    n: Any, beta: Any, rho: Any, q: Any = 1.0, alpha: Any = 0.0
+) -> Any:
+    """The angle ratio ``lambda = (1 - rho_out) / (1 - rho)`` of one simplex layer.
+
+    ``lambda = 0`` means full collapse, ``lambda = 1`` that angles are kept.
+    Computed as ``a^2 / q_out`` (see :func:`simplex_layer`), accurate even
+    where ``rho_out`` is within rounding of one.
+
+    Parameters
+    ----------
+    n, beta, rho, q, alpha
+        As in :func:`simplex_layer`.
+
+    Returns
+    -------
+    float or numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from critbook import simplex_angle_ratio
+    >>> n, rho = 1e30, 0.3
+    >>> round(simplex_angle_ratio(n, np.log(n) / (1 - rho), rho), 4)  # 1 / (1 + 3 rho)
+    0.5263
+    """
+    _, a, D, _ = _layer_terms(n, beta, rho, q, alpha)
+    return _scalar_or_array(a * a / D)
+
+
+def simplex_limit(gamma: Any, rho: Any, q: Any = 1.0, alpha: Any = 0.0) -> Any:
+    """The ``n -> infinity`` limit of ``rho_out`` for ``beta = gamma log n``.
+
+    With ``c = alpha sqrt(q)`` and ``gamma_c = 1 / (1 - rho)``:
+
+    - ``gamma < gamma_c``: ``rho (1 + c)^2 / (c^2 + 2 c rho + rho)``
+      (``1`` at ``alpha = 0``: collapse);
+    - ``gamma = gamma_c``: ``rho (1 + c)^2 / ((1/2 + c)^2 + rho (1/2 + c) + rho / 4)``
+      (``4 rho / (1 + 3 rho)`` at ``alpha = 0``);
+    - ``gamma > gamma_c``: ``rho`` (identity).
+
+    The ``alpha = 0`` values are Theorem 2.1 of Chen et al. (2025); the
+    residual formulas are this book's derivation (the paper's parametrisation
+    of the residual could not be checked).
+
+    Parameters
+    ----------
+    gamma : float or array_like
+        Scaling constant, ``>= 0``.
+    rho : float or array_like
+        Pairwise cosine, in ``(0, 1)`` (the theorem's range; at ``rho = 0`` the
+        subcritical limit depends on more than the regime).
+    q : float or array_like, default 1.0
+        Squared norm of the input tokens, ``> 0``.
+    alpha : float or array_like, default 0.0
+        Residual strength, ``>= 0``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+
+    Examples
+    --------
+    >>> from critbook import simplex_limit
+    >>> simplex_limit([1.0, 1.25, 2.0], 0.2)
+    array([1. , 0.5, 0.2])
+    """
+    gamma = as_real_array(gamma, "gamma", low=0.0)
+    rho = as_real_array(rho, "rho", low=0.0, high=1.0, low_open=True, high_open=True)
+    q = as_real_array(q, "q", low=0.0, low_open=True)
+    alpha = as_real_array(alpha, "alpha", low=0.0)
+    gamma, rho, q, alpha = np.broadcast_arrays(gamma, rho, q, alpha)
+    kappa = gamma * (1.0 - rho)
+    p_inf = np.where(
+        np.abs(kappa - 1.0) <= CRITICAL_RTOL, 0.5, np.where(kappa < 1.0, 0.0, 1.0)
+    )
+    c = alpha * np.sqrt(q)
+    a = p_inf + c
+    b = 1.0 - p_inf
+    out = rho * (a + b) ** 2 / (a * a + 2.0 * a * b * rho + b * b * rho)
+    return _scalar_or_array(out)
