@@ -17,7 +17,50 @@ Examples
 """
 
 from .attention import attention_entropy, attention_layer, attention_weights, normalize
-from .geometry import angle_ratio, effective_rank, iterate_layers, mean_cosine, rank_one_residual
+from .geometry import (
+    angle_ratio,
+    collapse_metrics,
+    effective_rank,
+    iterate_layers,
+    max_attention_weight,
+    mean_cosine,
+    rank_one_residual,
+    sphere_attention_prediction,
+)
+from .gradients import (
+    eta,
+    eta_hutchinson,
+    eta_phase_diagram,
+    finite_difference_jacobian,
+    jvp,
+    layer_jacobian,
+    simplex_eta,
+    simplex_eta_limit,
+)
+from .phase import (
+    approach_exponent,
+    phase_diagram,
+    sparsity_sweep,
+    top_mass_count,
+)
+from .scaling import (
+    Diagnosis,
+    RegimeSegment,
+    Rule,
+    calibrated_ratio,
+    critical_beta,
+    diagnose,
+    effective_gamma,
+    gaussian_top_scores,
+    llama4_factor,
+    practical_rules,
+    qwen_logn_factor,
+    regime_segments,
+    sphere_top_distances,
+    ssmax_factor,
+    top_gaps,
+    yarn_factor,
+)
 from .simplex import (
     critical_gamma,
     regime,
@@ -52,6 +95,23 @@ __all__ = [
     "rank_one_residual",
     "effective_rank",
     "iterate_layers",
+    "collapse_metrics",
+    "max_attention_weight",
+    "sphere_attention_prediction",
+    # gradients
+    "layer_jacobian",
+    "finite_difference_jacobian",
+    "jvp",
+    "eta",
+    "eta_hutchinson",
+    "eta_phase_diagram",
+    "simplex_eta",
+    "simplex_eta_limit",
+    # phase diagrams and the sparse regime
+    "phase_diagram",
+    "top_mass_count",
+    "sparsity_sweep",
+    "approach_exponent",
     # simplex closed forms
     "critical_gamma",
     "regime",
@@ -59,4 +119,21 @@ __all__ = [
     "simplex_layer",
     "simplex_angle_ratio",
     "simplex_limit",
+    # scaling in practice
+    "yarn_factor",
+    "qwen_logn_factor",
+    "llama4_factor",
+    "ssmax_factor",
+    "Rule",
+    "practical_rules",
+    "effective_gamma",
+    "critical_beta",
+    "calibrated_ratio",
+    "RegimeSegment",
+    "regime_segments",
+    "gaussian_top_scores",
+    "sphere_top_distances",
+    "top_gaps",
+    "Diagnosis",
+    "diagnose",
 ]

@@ -4,6 +4,9 @@ Each helper raises :class:`TypeError` for a value of the wrong kind and
 :class:`ValueError` for a value outside its allowed range. Messages name the
 argument, the value received and what is allowed, so that a reader calling
 critbook on their own data knows at once what to fix.
+
+The full list of checked inputs, one row per bad value, is the input contract
+in ``tests/input_contract.py`` (rendered on the API reference page).
 """
 
 from __future__ import annotations
@@ -22,11 +25,50 @@ __all__ = [
     "as_rng",
 ]
 
+# Row norms whose square is a normal float64: beyond these the squared norm
+# overflows to inf or loses precision in the subnormal range, and
+# ``x / ||x||`` would silently come out as zeros or garbage.
+_NORM_RANGE = {
+    np.dtype(np.float64): (
+        float(np.sqrt(np.finfo(np.float64).tiny)),
+        float(np.sqrt(np.finfo(np.float64).max)),
+    ),
+    # float32 tokens are divided by a float32 norm, which must be a normal float32.
+    np.dtype(np.float32): (float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)),
+}
+
 
 def _show(value: Any) -> str:
     """Short printable form of ``value`` for an error message."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # pragma: no cover - a broken __repr__
+        text = f"<{type(value).__name__}>"
+    text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    """``"type value"``, e.g. ``"str 'abc'"``, for an error message."""
+    return f"{type(value).__name__} {_show(value)}"
+
+
+def _interval(
+    low: float | None, high: float | None, low_open: bool = False, high_open: bool = False
+) -> str:
+    """The interval as text, e.g. ``[0, 1)`` or ``(0, inf)``."""
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    left = "(" if low_open or low is None else "["
+    right = ")" if high_open or high is None else "]"
+    return f"{left}{lo}, {hi}{right}"
+
+
+def _row_norm(row: np.ndarray) -> float:
+    """Euclidean norm of one row without overflow or underflow (for messages)."""
+    row = np.asarray(row, dtype=np.float64)
+    m = float(np.max(np.abs(row)))
+    return 0.0 if m == 0.0 else m * float(np.sqrt(np.sum((row / m) ** 2)))
 
 
 def as_tokens(X: Any, name: str = "X", *, normalizable: bool = True) -> np.ndarray:
@@ -35,49 +77,92 @@ def as_tokens(X: Any, name: str = "X", *, normalizable: bool = True) -> np.ndarr
     Parameters
     ----------
     X : array_like, shape (n, d)
-        Token matrix, one token per row.
+        Token matrix, one token per row: real numbers (bool and integer
+        entries are converted to float), finite, ``n >= 1``, ``d >= 1``.
     name : str
         Argument name used in error messages.
     normalizable : bool
-        If true, every row must have a positive norm.
+        If true, every row must have a positive norm whose square is a normal
+        floating-point number, so that ``x / ||x||`` is accurate: for float64
+        a norm in ``[1.5e-154, 1.3e154]``, for float32 in
+        ``[1.2e-38, 3.4e38]``. If false, rows may be zero, but the squared
+        Frobenius norm of ``X`` must not overflow float64, and must not
+        underflow to zero unless ``X`` is all zeros.
 
     Returns
     -------
     numpy.ndarray
         ``X`` as float32 (if given as float32) or float64.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not an array of real numbers (strings, objects, complex).
+    ValueError
+        If ``X`` is not 2-D, is empty, holds NaN or inf, or has a row with
+        a zero or unrepresentable norm.
     """
     if isinstance(X, (str, bytes)) or X is None:
-        raise TypeError(f"{name} must be a 2-D array of real numbers, got {type(X).__name__}")
+        raise TypeError(f"{name} must be a 2-D array of real numbers, got {_kind(X)}")
     try:
         arr = np.asarray(X)
-    except Exception as exc:  # pragma: no cover - exotic array-likes
-        raise TypeError(f"{name} must be a 2-D array of real numbers: {exc}") from exc
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
-    ):
-        raise TypeError(f"{name} must be a 2-D array of real numbers, got dtype {arr.dtype}")
+    except Exception as exc:
+        raise TypeError(
+            f"{name} must be a 2-D array of real numbers, got {_kind(X)} which numpy cannot "
+            f"convert: {exc}"
+        ) from exc
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(
+            f"{name} must be a 2-D array of real numbers, got dtype {arr.dtype} "
+            f"({_show(X)})"
+        )
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D with shape (n, d), one token per row; got shape {arr.shape}"
         )
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ValueError(f"{name} must have n >= 1 rows and d >= 1 columns; got shape {arr.shape}")
-    dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    dtype = np.dtype(np.float32) if arr.dtype == np.float32 else np.dtype(np.float64)
     arr = np.asarray(arr, dtype=dtype)
-    if not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad = tuple(int(i) for i in np.argwhere(~finite)[0])
         raise ValueError(
-            f"{name} must be finite; entry {tuple(int(i) for i in bad)} is {arr[tuple(bad)]}"
+            f"{name} must be finite (no NaN or inf); entry {bad} is {arr[bad]}"
         )
+    with np.errstate(over="ignore", under="ignore"):
+        if normalizable:
+            sq = np.einsum("ij,ij->i", arr, arr, dtype=np.float64)
+        else:
+            total = float(np.einsum("ij,ij->", arr, arr, dtype=np.float64))
     if normalizable:
-        norms = np.einsum("ij,ij->i", arr, arr, dtype=np.float64)
-        zero = np.flatnonzero(norms == 0.0)
-        if zero.size:
+        lo, hi = _NORM_RANGE[dtype]
+        suspect = np.flatnonzero(~((sq >= lo * lo) & (sq <= hi * hi)))
+        for i in suspect:
+            norm = _row_norm(arr[i])
+            if norm == 0.0:
+                raise ValueError(
+                    f"{name} has a zero row (row {int(i)}): every token needs a positive norm "
+                    "to be normalised"
+                )
+            if not lo <= norm <= hi:
+                raise ValueError(
+                    f"{name} row {int(i)} has norm {norm:.3g}, outside [{lo:.3g}, {hi:.3g}] "
+                    f"where a {dtype.name} token can be normalised accurately; rescale {name} "
+                    f"(for example divide by np.abs({name}).max())"
+                )
+    else:
+        if total == np.inf:
             raise ValueError(
-                f"{name} has a zero row (row {int(zero[0])}): every token needs a positive norm "
-                "to be normalised"
+                f"{name} is too large: its squared Frobenius norm overflows float64 "
+                f"(max |entry| = {float(np.abs(arr).max()):.3g}); rescale {name}"
+            )
+        if total < np.finfo(np.float64).tiny and np.any(arr != 0):
+            raise ValueError(
+                f"{name} is too small: its squared Frobenius norm underflows float64 "
+                f"(max |entry| = {float(np.abs(arr).max()):.3g}); rescale {name}"
             )
     return arr
 
@@ -91,18 +176,29 @@ def check_real(
     low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Validate a finite real scalar in an interval and return it as a float."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            return check_real(
-                value.item(), name, low=low, high=high, low_open=low_open, high_open=high_open
-            )
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_show(value)}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    _check_interval(np.asarray(value), name, low, high, low_open, high_open)
-    return value
+    """Validate a finite real scalar in an interval and return it as a float.
+
+    A 0-d array is accepted. ``bool``, complex numbers, strings, ``None``
+    and arrays with more than one element raise :class:`TypeError`; NaN,
+    inf, a value too large for a float, or a value outside the interval
+    raise :class:`ValueError`.
+    """
+    allowed = _interval(low, high, low_open, high_open)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number in {allowed}, got {_kind(value)}")
+    try:
+        fvalue = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"{name} must be a finite real number in {allowed}, got {_show(value)} "
+            "(too large for a float)"
+        ) from None
+    if not np.isfinite(fvalue):
+        raise ValueError(f"{name} must be a finite real number in {allowed}, got {fvalue}")
+    _check_interval(np.asarray(fvalue), name, low, high, low_open, high_open)
+    return fvalue
 
 
 def as_real_array(
@@ -115,16 +211,38 @@ def as_real_array(
     high_open: bool = False,
 ) -> np.ndarray:
     """Validate a real scalar or array of finite values in an interval (float64)."""
+    allowed = _interval(low, high, low_open, high_open)
     if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a real number or array, got {type(value).__name__}")
-    arr = np.asarray(value)
-    if arr.dtype == object or arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"{name} must be a real number or array, got {_show(value)}")
+        raise TypeError(f"{name} must be a real number or array in {allowed}, got {_kind(value)}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise TypeError(
+            f"{name} must be a real number or array in {allowed}, got {_kind(value)}"
+        ) from exc
+    if arr.dtype == object and arr.size and all(
+        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in arr.flat
+    ):
+        # Python integers too large for int64 (e.g. n = 10**400) arrive as objects.
+        try:
+            arr = arr.astype(np.float64)
+        except OverflowError:
+            raise ValueError(
+                f"{name} must be finite, in {allowed}; got {_show(value)} (too large for a float)"
+            ) from None
     if np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be real, got {_show(value)}")
+        raise TypeError(f"{name} must be real, in {allowed}; got complex {_show(value)}")
+    if arr.dtype == object or arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} must be a real number or array in {allowed}, got {_kind(value)}")
     arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {_show(value)}")
+    finite = np.isfinite(arr)
+    if not finite.all():
+        if arr.ndim == 0:
+            raise ValueError(f"{name} must be a finite real number in {allowed}, got {float(arr)}")
+        bad = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise ValueError(
+            f"{name} must be finite, in {allowed}; entry {bad} is {arr[bad]} ({_show(value)})"
+        )
     _check_interval(arr, name, low, high, low_open, high_open)
     return arr
 
@@ -143,27 +261,34 @@ def _check_interval(
     if high is not None:
         bad |= (arr >= high) if high_open else (arr > high)
     if np.any(bad):
-        lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        interval = ("(" if low_open or low is None else "[") + f"{lo}, {hi}" + (
-            ")" if high_open or high is None else "]"
-        )
+        interval = _interval(low, high, low_open, high_open)
         offending = arr[bad].ravel()[0] if arr.ndim else float(arr)
-        raise ValueError(f"{name} must lie in {interval}, got {offending:g}")
+        where = ""
+        if arr.ndim:
+            where = f" (entry {tuple(int(i) for i in np.argwhere(bad)[0])})"
+        raise ValueError(f"{name} must lie in {interval}, got {float(offending)!r}{where}")
 
 
-def check_int(value: Any, name: str, *, low: int = 1) -> int:
-    """Validate an integer ``>= low`` (a float with an integral value is accepted)."""
+def check_int(value: Any, name: str, *, low: int = 1, high: int | None = None) -> int:
+    """Validate an integer in ``[low, high]`` (a float with an integral value is accepted).
+
+    A 0-d integer array is accepted. ``bool`` and non-integral numbers
+    (``2.5``, NaN, inf) raise :class:`TypeError`; an integer out of range
+    raises :class:`ValueError`.
+    """
+    allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer, got bool {value}")
-    if isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer {allowed}, got bool {value}")
+    if isinstance(value, numbers.Integral):
         ivalue = int(value)
-    elif isinstance(value, (numbers.Real, np.floating)) and float(value).is_integer():
+    elif isinstance(value, numbers.Real) and float(value).is_integer():
         ivalue = int(value)
     else:
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {_show(value)}")
-    if ivalue < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {ivalue}")
+        raise TypeError(f"{name} must be an integer {allowed}, got {_kind(value)}")
+    if ivalue < low or (high is not None and ivalue > high):
+        raise ValueError(f"{name} must be an integer {allowed}, got {ivalue}")
     return ivalue
 
 
@@ -174,13 +299,24 @@ def check_rho(value: Any, name: str = "rho") -> Any:
 
 
 def as_rng(rng: Any) -> np.random.Generator:
-    """Turn ``None``, an integer seed or a Generator into a :class:`numpy.random.Generator`."""
-    if rng is None or isinstance(rng, (numbers.Integral, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(rng)
+    """Turn ``None``, a seed or a Generator into a :class:`numpy.random.Generator`.
+
+    Accepted: ``None`` (fresh entropy), a non-negative integer seed, a
+    :class:`numpy.random.SeedSequence`, a :class:`numpy.random.BitGenerator`
+    or a :class:`numpy.random.Generator` (returned as is).
+    """
+    allowed = "None, a non-negative integer seed or a numpy.random.Generator"
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, np.random.SeedSequence):
+    if isinstance(rng, (np.random.SeedSequence, np.random.BitGenerator)):
         return np.random.default_rng(rng)
-    raise TypeError(
-        f"rng must be None, an integer seed or a numpy.random.Generator, got {type(rng).__name__}"
-    )
+    if isinstance(rng, np.ndarray) and rng.ndim == 0 and np.issubdtype(rng.dtype, np.integer):
+        rng = rng.item()
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
+        if int(rng) < 0:
+            raise ValueError(f"rng must be {allowed}; got negative seed {int(rng)}")
+        return np.random.default_rng(int(rng))
+    hint = " (use np.random.default_rng(seed))" if isinstance(rng, np.random.RandomState) else ""
+    raise TypeError(f"rng must be {allowed}, got {_kind(rng)}{hint}")

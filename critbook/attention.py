@@ -8,12 +8,32 @@ Tokens :math:`x_1, \\dots, x_n \\in \\mathbb R^d` are normalised,
     x_i' = \\sum_{j=1}^n A_{ij} y_j + \\alpha x_i, \\qquad
     A_{ij} = \\frac{e^{\\beta \\langle y_i, y_j \\rangle}}{\\sum_k e^{\\beta \\langle y_i, y_k \\rangle}} .
 
-Because every :math:`y_i` is a unit vector, the largest score of row ``i`` is
-its own, :math:`\\beta \\langle y_i, y_i\\rangle = \\beta`. Subtracting it gives
-the exponent :math:`\\beta(\\langle y_i, y_j\\rangle - 1) \\le 0`: no max pass,
-no overflow, and each row's denominator is at least one. The layer and the row
-entropies are computed over blocks of rows, so that memory stays
-``O(n d + block * n)`` and no ``n``-by-``n`` matrix is formed.
+How it is computed
+------------------
+The kernel uses two facts about this model that a general attention kernel
+cannot assume.
+
+1. Every :math:`y_i` is a unit vector, so the largest score of row ``i`` is
+   its own, :math:`\\beta \\langle y_i, y_i\\rangle = \\beta`. Subtracting it
+   gives :math:`E_{ij} = e^{\\beta(\\langle y_i, y_j\\rangle - 1)} \\le 1`: no
+   max pass, no overflow, and each row's denominator
+   :math:`Z_i = \\sum_j E_{ij}` is at least one (the self term,
+   :math:`E_{ii} = 1`, is added exactly rather than computed). The shift is
+   folded into the matrix product by an extra coordinate,
+   :math:`[\\beta y_i, -\\beta] \\cdot [y_j, 1]`, and the row sums come out of
+   the value product the same way, :math:`E\\,[Y, \\mathbf 1]`, so the only
+   elementwise pass over a block of scores is the exponential.
+2. :math:`E` is symmetric. Each off-diagonal tile :math:`E_{IJ}` (``I < J``)
+   is computed once and used twice: rows ``I`` receive
+   :math:`E_{IJ} [Y_J, \\mathbf 1]` and rows ``J`` receive
+   :math:`E_{IJ}^\\top [Y_I, \\mathbf 1]`. This halves the score product and
+   the exponentials, the costs that a one-sided kernel pays in full.
+
+Tiles have at most ``max(block**2, _TILE_ENTRIES)`` entries, so memory stays
+``O(n d + block * n)`` and no ``n``-by-``n`` matrix is formed. The row
+entropies reuse the same sums: with :math:`P'_i = \\sum_{j \\ne i} E_{ij} y_j`
+and :math:`Z'_i = \\sum_{j \\ne i} E_{ij}`,
+:math:`H_i = \\log Z_i + \\beta (Z'_i - \\langle y_i, P'_i\\rangle) / Z_i`.
 """
 
 from __future__ import annotations
@@ -35,8 +55,15 @@ __all__ = [
 #: Largest n for which :func:`attention_weights` builds the dense matrix.
 MAX_DENSE_N = 16384
 
-#: Entries (rows times columns) of one block of scores.
+#: Entries (rows times columns) of one block of scores in :func:`_row_blocks`.
 _BLOCK_ENTRIES = 1 << 21
+
+# Tile shape of the symmetric kernel: _BLOCK rows by _TILE_ENTRIES // _BLOCK
+# columns (at least _BLOCK), so a float32 tile of scores is 2 MiB by default.
+# MEASURED (see benchmarks/tiles.py; AMD EPYC, 2 cores, OpenBLAS 0.3.31,
+# float32, medians of interleaved runs): PLACEHOLDER
+_BLOCK = 256
+_TILE_ENTRIES = 1 << 19
 
 
 def normalize(X: Any) -> np.ndarray:
@@ -81,21 +108,100 @@ def _check_alpha(alpha: Any) -> float:
     return check_real(alpha, "alpha", low=0.0)
 
 
+def _augment(Y: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(K, Q, clamp)`` with ``K = [Y, 1]`` and ``Q = [beta Y, -beta]``.
+
+    ``Q[i] @ K[j] = beta (<y_i, y_j> - 1)``, the shifted score, which is
+    ``<= 0`` in exact arithmetic. Rounding can make it slightly positive, by
+    about ``beta * eps * d``; ``clamp`` says whether that could matter (then
+    the scores are clipped at 0 before the exponential). ``beta`` is capped
+    far above the point where every off-diagonal weight underflows, so that
+    ``Q`` stays finite.
+    """
+    n, d = Y.shape
+    dtype = Y.dtype
+    b = dtype.type(min(beta, float(np.finfo(dtype).max) / 4.0))
+    K = np.empty((n, d + 1), dtype=dtype)
+    K[:, :d] = Y
+    K[:, d] = 1.0
+    Q = np.empty_like(K)
+    np.multiply(Y, b, out=Q[:, :d])
+    Q[:, d] = -b
+    clamp = bool(beta * float(np.finfo(dtype).eps) * (d + 2) > 1.0)
+    return K, Q, clamp
+
+
+def _exp_scores(Q: np.ndarray, K: np.ndarray, out: np.ndarray, clamp: bool) -> np.ndarray:
+    """``out = exp(Q @ K.T)`` in place (clipping the exponent at 0 if ``clamp``)."""
+    np.matmul(Q, K.T, out=out)
+    if clamp:
+        np.minimum(out, 0.0, out=out)
+    return np.exp(out, out=out)
+
+
+def _tile_shape(n: int, block: int | None) -> tuple[int, int]:
+    """Rows and columns of one tile of the symmetric kernel."""
+    rows = _BLOCK if block is None else check_int(block, "block", low=1)
+    rows = min(rows, n)
+    return rows, min(n, max(rows, _TILE_ENTRIES // rows))
+
+
+def _attend(Y: np.ndarray, beta: float, block: int | None) -> np.ndarray:
+    """Off-diagonal sums ``S = [P', Z']``, shape ``(n, d + 1)``, dtype of ``Y``.
+
+    ``P'_i = sum_{j != i} E_ij y_j`` and ``Z'_i = sum_{j != i} E_ij`` with
+    ``E_ij = exp(beta (<y_i, y_j> - 1))``. The upper triangle of ``E`` is
+    visited tile by tile; each off-diagonal tile serves its rows and, by
+    symmetry, its columns.
+    """
+    n, d = Y.shape
+    rows, cols = _tile_shape(n, block)
+    K, Q, clamp = _augment(Y, beta)
+    acc = np.zeros_like(K)
+    tile = np.empty(rows * cols, dtype=Y.dtype)  # scores, then weights, in place
+    part = np.empty(cols * (d + 1), dtype=Y.dtype)  # one tile's contribution
+
+    def add(target: np.ndarray, E: np.ndarray, V: np.ndarray) -> None:
+        t = part[: E.shape[0] * (d + 1)].reshape(E.shape[0], d + 1)
+        np.matmul(E, V, out=t)
+        target += t
+
+    for i0 in range(0, n, rows):
+        I = slice(i0, min(i0 + rows, n))
+        m = I.stop - i0
+        E = _exp_scores(Q[I], K[I], tile[: m * m].reshape(m, m), clamp)
+        E.reshape(-1)[:: m + 1] = 0.0  # the self terms are added exactly later
+        add(acc[I], E, K[I])
+        for j0 in range(I.stop, n, cols):
+            J = slice(j0, min(j0 + cols, n))
+            E = _exp_scores(Q[I], K[J], tile[: m * (J.stop - j0)].reshape(m, -1), clamp)
+            add(acc[I], E, K[J])
+            add(acc[J], E.T, K[I])
+    return acc
+
+
 def _block_rows(n: int, block: int | None) -> int:
+    """Rows per block for :func:`_row_blocks` (about ``_BLOCK_ENTRIES`` scores)."""
     if block is None:
         return max(1, min(n, _BLOCK_ENTRIES // max(n, 1)))
     return min(check_int(block, "block", low=1), n)
 
 
 def _row_blocks(Y: np.ndarray, beta: float, block: int) -> Iterator[tuple[slice, np.ndarray]]:
-    """Yield ``(rows, E)`` with ``E = exp(beta * (Y[rows] @ Y.T - 1))``, one block at a time."""
+    """Yield ``(rows, E)`` with ``E = exp(beta * (Y[rows] @ Y.T - 1))``, one block at a time.
+
+    The self entries ``E[i, i]`` are exactly 1. (A one-sided stream for
+    callers that need whole rows; the layer and the entropies use the
+    symmetric kernel :func:`_attend`.)
+    """
     n = Y.shape[0]
+    K, Q, clamp = _augment(Y, beta)
+    buf = np.empty(min(block, n) * n, dtype=Y.dtype)
     for start in range(0, n, block):
         rows = slice(start, min(start + block, n))
-        E = Y[rows] @ Y.T
-        E -= 1.0
-        E *= beta
-        np.exp(E, out=E)
+        m = rows.stop - start
+        E = _exp_scores(Q[rows], K, buf[: m * n].reshape(m, n), clamp)
+        E.reshape(-1)[start :: n + 1][:m] = 1.0
         yield rows, E
 
 
@@ -117,7 +223,7 @@ def attention_weights(X: Any, beta: float) -> np.ndarray:
     -------
     numpy.ndarray, shape (n, n)
         ``A`` with ``A[i, j] = exp(beta <y_i, y_j>) / sum_k exp(beta <y_i, y_k>)``.
-        Every row sums to one.
+        Every row sums to one. float32 if ``X`` is float32, float64 otherwise.
 
     Raises
     ------
@@ -153,20 +259,24 @@ def attention_layer(
 ) -> np.ndarray:
     """One layer of the tractable model: ``X'_i = sum_j A_ij y_j + alpha x_i``.
 
-    Streams over blocks of rows: never forms an ``n``-by-``n`` matrix.
+    Streams over tiles of the (symmetric) attention kernel: never forms an
+    ``n``-by-``n`` matrix. See the module notes for how.
 
     Parameters
     ----------
     X : array_like, shape (n, d)
-        Tokens, one per row. float32 input gives float32 output.
+        Tokens, one per row. float32 input gives float32 output (and is
+        computed in float32 throughout); anything else gives float64.
     beta : float
         Attention scaling factor, finite and ``>= 0``. In the long-context
         model ``beta = gamma * log(n)``.
     alpha : float, default 0.0
         Strength of the residual connection, finite and ``>= 0``.
     block : int, optional
-        Rows per block (a memory/speed trade-off). By default chosen so that
-        one block of scores holds about two million entries.
+        Rows per tile (a memory/speed trade-off; the result does not depend
+        on it beyond rounding). A tile holds ``block`` rows and
+        ``max(block, 2**19 // block)`` columns of scores. By default 256
+        rows, the fastest in our measurements.
 
     Returns
     -------
@@ -176,8 +286,8 @@ def attention_layer(
     Raises
     ------
     ValueError
-        On a bad ``X`` (see :func:`normalize`), or a negative or non-finite
-        ``beta`` or ``alpha``.
+        On a bad ``X`` (see :func:`normalize`), a negative or non-finite
+        ``beta`` or ``alpha``, or a ``block`` that is not a positive integer.
 
     Examples
     --------
@@ -194,12 +304,12 @@ def attention_layer(
     Y = normalize(Xa)
     beta = _check_beta(beta)
     alpha = _check_alpha(alpha)
-    n = Y.shape[0]
-    out = np.empty_like(Y)
-    for rows, E in _row_blocks(Y, beta, _block_rows(n, block)):
-        Z = E.sum(axis=1)
-        np.matmul(E, Y, out=out[rows])
-        out[rows] /= Z[:, None]
+    d = Y.shape[1]
+    acc = _attend(Y, beta, block)
+    out = np.add(acc[:, :d], Y)  # the self term E_ii y_i = y_i
+    Z = acc[:, d]
+    Z += 1.0
+    out /= Z[:, None]
     if alpha:
         out += Xa.dtype.type(alpha) * Xa
     return out
@@ -208,9 +318,9 @@ def attention_layer(
 def attention_entropy(X: Any, beta: float, *, block: int | None = None) -> np.ndarray:
     """Shannon entropy (in nats) of every row of the attention matrix.
 
-    Streams over blocks of rows like :func:`attention_layer`. The entropy of
-    row ``i`` lies in ``[0, log n]``: ``log n`` for uniform attention, ``0``
-    when all weight sits on one token.
+    Streams over tiles like :func:`attention_layer`, at the same cost. The
+    entropy of row ``i`` lies in ``[0, log n]``: ``log n`` for uniform
+    attention, ``0`` when all weight sits on one token.
 
     Parameters
     ----------
@@ -219,19 +329,21 @@ def attention_entropy(X: Any, beta: float, *, block: int | None = None) -> np.nd
     beta : float
         Attention scaling factor, finite and ``>= 0``.
     block : int, optional
-        Rows per block (see :func:`attention_layer`).
+        Rows per tile (see :func:`attention_layer`).
 
     Returns
     -------
     numpy.ndarray, shape (n,)
-        ``H_i = -sum_j A_ij log A_ij``, computed as
-        ``log Z_i - sum_j A_ij s_ij`` with the shifted scores
-        ``s_ij = beta (<y_i, y_j> - 1)``, float64.
+        ``H_i = -sum_j A_ij log A_ij``, float64. It is computed as
+        ``log Z_i + beta (Z'_i - <y_i, P'_i>) / Z_i`` with
+        ``E_ij = exp(beta (<y_i, y_j> - 1))``, ``Z_i = sum_j E_ij``,
+        ``Z'_i = Z_i - 1`` and ``P'_i = sum_{j != i} E_ij y_j`` (the sums
+        themselves in the precision of ``X``), then clipped to ``[0, log n]``.
 
     Raises
     ------
     ValueError
-        On a bad ``X`` or ``beta`` (see :func:`attention_layer`).
+        On a bad ``X``, ``beta`` or ``block`` (see :func:`attention_layer`).
 
     Examples
     --------
@@ -243,15 +355,11 @@ def attention_entropy(X: Any, beta: float, *, block: int | None = None) -> np.nd
     """
     Y = normalize(X)
     beta = _check_beta(beta)
-    n = Y.shape[0]
-    H = np.empty(n, dtype=np.float64)
-    for rows, E in _row_blocks(Y, beta, _block_rows(n, block)):
-        Z = E.sum(axis=1, dtype=np.float64)
-        # sum_j E_ij s_ij with s = log E (E = 0 contributes 0, as x log x -> 0).
-        with np.errstate(divide="ignore"):
-            S = np.log(E)
-        S[E == 0] = 0.0
-        S *= E
-        H[rows] = np.log(Z) - S.sum(axis=1, dtype=np.float64) / Z
-    np.maximum(H, 0.0, out=H)
-    return H
+    n, d = Y.shape
+    acc = _attend(Y, beta, block)
+    off = acc[:, d].astype(np.float64)  # Z'_i
+    spread = off - np.einsum("ij,ij->i", Y, acc[:, :d], dtype=np.float64)
+    Z = off + 1.0
+    with np.errstate(over="ignore"):  # only when beta is astronomically large
+        H = np.log(Z) + (beta * spread) / Z
+    return np.clip(H, 0.0, np.log(n), out=H)

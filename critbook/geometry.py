@@ -1,5 +1,9 @@
-"""Token geometry: how clustered a configuration is, and how a layer changes it.
+"""Token geometry: how flat attention is, how clustered tokens are, how a layer changes them.
 
+- :func:`max_attention_weight`: the largest attention weight of every row.
+- :func:`sphere_attention_prediction`: the large-``n`` prediction of the
+  largest weight and of the row entropy for tokens drawn uniformly on the
+  sphere.
 - :func:`mean_cosine`: the mean cosine between distinct tokens (1 = one direction).
 - :func:`angle_ratio`: the paper's ratio ``lambda`` of output to input angles
   (0 = full collapse in one layer, 1 = angles kept).
@@ -7,6 +11,8 @@
   (Dong, Cordonnier and Loukas's residual).
 - :func:`effective_rank`: ``exp`` of the entropy of the normalised singular values.
 - :func:`iterate_layers`: the trajectory of tokens through several layers.
+- :func:`collapse_metrics`: mean cosine, effective rank and rank-one residual
+  along a trajectory.
 
 All are computed without forming an ``n``-by-``n`` matrix.
 """
@@ -17,17 +23,156 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.special import logsumexp, roots_jacobi
 
-from ._checks import as_real_array, as_tokens, check_int
-from .attention import attention_layer, normalize
+from ._checks import as_real_array, as_tokens, check_int, check_real
+from .attention import _block_rows, _row_blocks, attention_layer, normalize
 
 __all__ = [
+    "max_attention_weight",
+    "sphere_attention_prediction",
     "mean_cosine",
     "angle_ratio",
     "rank_one_residual",
     "effective_rank",
     "iterate_layers",
+    "collapse_metrics",
 ]
+
+#: Largest ``beta`` accepted by :func:`sphere_attention_prediction`.
+MAX_PREDICTION_BETA = 1e4
+
+
+def max_attention_weight(X: Any, beta: float, *, block: int | None = None) -> np.ndarray:
+    """The largest attention weight ``max_j A_ij`` of every row ``i``.
+
+    In the tractable model the largest score of row ``i`` is its own,
+    ``beta <y_i, y_i> = beta``, so the largest weight is the self weight
+    ``A_ii = 1 / sum_j exp(beta (<y_i, y_j> - 1))``. It is ``1/n`` for
+    uniform attention and 1 when a token attends only to itself. Streams over
+    blocks of rows: no ``n``-by-``n`` matrix is formed.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Tokens, one per row (normalised internally).
+    beta : float
+        Attention scaling factor, finite and ``>= 0``.
+    block : int, optional
+        Rows per block (see :func:`critbook.attention_layer`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        The largest weight of each row, in ``[1/n, 1]``, float64.
+
+    Raises
+    ------
+    ValueError
+        On a bad ``X`` (see :func:`critbook.normalize`), a negative or
+        non-finite ``beta``, or a bad ``block``.
+
+    Examples
+    --------
+    Three orthogonal tokens at ``beta = log 2``: each gives itself twice the
+    weight of each other token, so ``A_ii = 2 / 4``:
+
+    >>> import numpy as np
+    >>> from critbook import max_attention_weight
+    >>> max_attention_weight(np.eye(3), beta=np.log(2.0))
+    array([0.5, 0.5, 0.5])
+    """
+    Y = normalize(X)
+    beta = check_real(beta, "beta", low=0.0)
+    n = Y.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    for rows, E in _row_blocks(Y, beta, _block_rows(n, block)):
+        out[rows] = E.max(axis=1) / E.sum(axis=1, dtype=np.float64)
+    return out
+
+
+def _cosine_tilt(beta: float, d: int) -> tuple[float, float]:
+    """``(log M, t)`` for the cosine ``c`` between a fixed and a uniform unit vector of ``R^d``.
+
+    ``M = E exp(beta c)`` and ``t = E[c exp(beta c)] / M``. The density of
+    ``c`` is proportional to ``(1 - c^2)^((d - 3)/2)`` on ``[-1, 1]`` (a Jacobi
+    weight), so Gauss-Jacobi quadrature is exact up to the polynomial
+    approximation of ``exp(beta c)``; ``64 + beta/2`` nodes give double
+    precision for ``beta <= 1e4``. For ``d = 1``, ``c = +-1``.
+    """
+    if d == 1:
+        return beta + np.log1p(np.exp(-2.0 * beta)) - np.log(2.0), float(np.tanh(beta))
+    a = (d - 3) / 2.0
+    nodes, weights = roots_jacobi(64 + int(np.ceil(beta / 2.0)), a, a)
+    with np.errstate(divide="ignore"):
+        logw = np.log(weights)
+    tilted = logw + beta * nodes
+    log_m = float(logsumexp(tilted) - logsumexp(logw))
+    p = np.exp(tilted - logsumexp(tilted))
+    return log_m, float(p @ nodes)
+
+
+def sphere_attention_prediction(n: Any, beta: float, d: int) -> tuple[Any, Any]:
+    """Large-``n`` prediction of the largest weight and the row entropy, uniform tokens.
+
+    For ``n`` tokens drawn independently and uniformly on the unit sphere of
+    ``R^d``, the cosines ``c_ij`` (``j != i``) of row ``i`` are independent
+    with mean-generating function ``M(beta) = E exp(beta c)``. Replacing the
+    sum over the ``n - 1`` other tokens by its mean (law of large numbers)
+    gives, with ``u = (n - 1) M exp(-beta)`` and ``t = M'(beta) / M(beta)``,
+
+    .. math::
+
+        A_{\\max} \\approx \\frac{1}{1 + u}, \\qquad
+        H \\approx \\log(1 + u) + \\beta (1 - A_{\\max}) (1 - t).
+
+    As ``n -> infinity``, ``n A_max -> e^beta / M`` and
+    ``log n - H -> beta t - log M`` (about ``beta^2 / (2 d)`` for large
+    ``d``). This is the book's derivation, not a result of the paper.
+
+    Parameters
+    ----------
+    n : float or array_like
+        Number of tokens, ``>= 1``.
+    beta : float
+        Attention scaling factor, in ``[0, 1e4]``.
+    d : int
+        Dimension, ``>= 1``.
+
+    Returns
+    -------
+    max_weight, entropy : float or numpy.ndarray
+        The predicted largest weight of a row and its entropy (in nats),
+        with the shape of ``n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from critbook import sphere_attention_prediction
+    >>> w, H = sphere_attention_prediction([10.0, 1e6], beta=0.0, d=8)
+    >>> w
+    array([1.e-01, 1.e-06])
+    >>> np.allclose(H, np.log([10.0, 1e6]))
+    True
+
+    For large ``n`` the entropy gap ``log n - H`` settles near ``beta^2 / (2 d)``:
+
+    >>> w, H = sphere_attention_prediction(1e12, beta=4.0, d=256)
+    >>> print(f"{np.log(1e12) - H:.5f} vs {4.0**2 / (2 * 256):.5f}")
+    0.03124 vs 0.03125
+    """
+    n = as_real_array(n, "n", low=1.0)
+    beta = check_real(beta, "beta", low=0.0, high=MAX_PREDICTION_BETA)
+    d = check_int(d, "d", low=1)
+    log_m, t = _cosine_tilt(beta, d)
+    with np.errstate(divide="ignore"):
+        log_u = np.log(n - 1.0) + log_m - beta
+    log_z = np.logaddexp(0.0, log_u)
+    w = np.exp(-log_z)
+    H = log_z + beta * (-np.expm1(-log_z)) * (1.0 - t)
+    if np.ndim(w) == 0:
+        return float(w), float(H)
+    return w, H
 
 
 def mean_cosine(X: Any) -> float:
@@ -46,6 +191,11 @@ def mean_cosine(X: Any) -> float:
     float
         In ``[-1/(n-1), 1]``; equal to 1 when all tokens share one direction.
 
+    Raises
+    ------
+    ValueError
+        On a bad ``X`` (see :func:`critbook.normalize`) or ``n < 2``.
+
     Examples
     --------
     >>> from critbook import mean_cosine, simplex_tokens
@@ -60,7 +210,18 @@ def mean_cosine(X: Any) -> float:
     return float((S @ S - n) / (n * (n - 1)))
 
 
-def angle_ratio(X: Any, X_out: Any, *, block: int = 1024) -> float:
+def _centred_gram_terms(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centred rows ``C = Y - mean(Y)`` and their squared norms.
+
+    For unit rows, ``1 - <y_i, y_j> = ||y_i - y_j||^2 / 2
+    = (s_i + s_j) / 2 - <c_i, c_j>`` with ``s = ||c||^2``: the same number as
+    ``1 - Y Y^T`` but without its cancellation when the tokens are clustered.
+    """
+    C = Y - Y.mean(axis=0)
+    return C, np.einsum("ij,ij->i", C, C)
+
+
+def angle_ratio(X: Any, X_out: Any, *, block: int | None = None) -> float:
     """The input-to-output angle ratio ``lambda`` of a layer.
 
     .. math::
@@ -70,14 +231,16 @@ def angle_ratio(X: Any, X_out: Any, *, block: int = 1024) -> float:
 
     with ``y = X / ||X||`` and ``y' = X_out / ||X_out||`` row-wise. Small
     ``lambda`` means strong contraction (tokens pulled together), ``lambda``
-    near 1 means angles are kept. Computed over blocks of rows.
+    near 1 means angles are kept. Computed over blocks of rows, with
+    ``1 - <y_i, y_j> = ||y_i - y_j||^2 / 2`` evaluated on centred tokens so
+    that clustered configurations keep their relative accuracy.
 
     Parameters
     ----------
     X, X_out : array_like, shape (n, d) and (n, d_out)
         Tokens before and after the layer, ``n >= 2``, same ``n``.
-    block : int, default 1024
-        Rows per block.
+    block : int, optional
+        Rows per block; by default about two million pairs per block.
 
     Returns
     -------
@@ -86,8 +249,9 @@ def angle_ratio(X: Any, X_out: Any, *, block: int = 1024) -> float:
     Raises
     ------
     ValueError
-        If the shapes disagree, ``n < 2``, or two input tokens share a
-        direction (their angle is zero and the ratio undefined).
+        If the shapes disagree, ``n < 2``, or two input tokens have the same
+        direction to rounding accuracy (their angle is zero and the ratio
+        undefined).
 
     Examples
     --------
@@ -102,7 +266,6 @@ def angle_ratio(X: Any, X_out: Any, *, block: int = 1024) -> float:
     """
     Y = np.asarray(normalize(X), dtype=np.float64)
     Yo = np.asarray(normalize(as_tokens(X_out, "X_out")), dtype=np.float64)
-    block = check_int(block, "block", low=1)
     n = Y.shape[0]
     if Yo.shape[0] != n:
         raise ValueError(
@@ -110,19 +273,36 @@ def angle_ratio(X: Any, X_out: Any, *, block: int = 1024) -> float:
         )
     if n < 2:
         raise ValueError(f"X must hold n >= 2 tokens to have a pair; got n = {n}")
+    block = _block_rows(n, block)
+    C, s = _centred_gram_terms(Y)
+    Co, so = _centred_gram_terms(Yo)
     total = 0.0
     for start in range(0, n, block):
         stop = min(start + block, n)
-        # Pairs (i, j) with i in this block and j > i.
-        den = 1.0 - Y[start:stop] @ Y[start:].T
-        num = 1.0 - Yo[start:stop] @ Yo[start:].T
-        mask = np.triu(np.ones(den.shape, dtype=bool), k=1)
-        if np.any(den[mask] <= 1e-15):
+        rows = slice(start, stop)
+        # Pairs (i, j) with i in this block and j > i: columns start..n-1,
+        # keeping only the strict upper triangle of the leading square.
+        cols = slice(start, n)
+        den = C[rows] @ C[cols].T
+        den *= -1.0
+        den += 0.5 * s[rows, None]
+        den += 0.5 * s[None, cols]
+        num = Co[rows] @ Co[cols].T
+        num *= -1.0
+        num += 0.5 * so[rows, None]
+        num += 0.5 * so[None, cols]
+        keep = np.arange(start, n)[None, :] > np.arange(start, stop)[:, None]
+        # 1 - cos below ~1e-14 of the spread is rounding noise: same direction.
+        floor = 1e-14 * (s[rows, None] + s[None, cols]) + 1e-30
+        bad = keep & (den <= floor)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
             raise ValueError(
-                "X has two tokens with the same direction: their input angle is zero and the "
-                "angle ratio is undefined"
+                f"X has two tokens with the same direction to rounding accuracy (rows "
+                f"{start + int(i)} and {start + int(j)}): their input angle is zero and the "
+                "angle ratio is undefined; remove duplicate directions"
             )
-        total += float(np.sum(num[mask] / den[mask]))
+        total += float(np.sum(num[keep] / den[keep]))
     return total / (n * (n - 1) / 2)
 
 
@@ -145,6 +325,11 @@ def rank_one_residual(X: Any) -> float:
     float
         In ``[0, 1]``.
 
+    Raises
+    ------
+    ValueError
+        On a bad ``X`` (not 2-D, not finite) or ``X = 0``.
+
     Examples
     --------
     >>> import numpy as np
@@ -164,10 +349,13 @@ def rank_one_residual(X: Any) -> float:
 def effective_rank(X: Any) -> float:
     """Effective rank ``exp(H(p))`` with ``p_k = sigma_k / sum_l sigma_l``.
 
-    The singular values ``sigma_k`` of ``X`` are obtained from the ``d x d``
-    Gram matrix ``X^T X`` (or ``X X^T`` if ``n < d``), so the cost is
-    ``O(n d min(n, d))``. A rank-one matrix has effective rank 1 and ``k``
-    orthonormal rows have effective rank ``k`` (Roy and Vetterli's measure).
+    ``sigma_k`` are the singular values of ``X`` (Roy and Vetterli's
+    measure). A rank-one matrix has effective rank 1 and ``k`` orthonormal
+    rows have effective rank ``k``. The singular values come from an SVD
+    (cost ``O(n d min(n, d))``), so those far below the largest keep their
+    absolute accuracy and the effective rank of a collapsed configuration
+    approaches 1 to rounding accuracy. Singular values below
+    ``sigma_max * max(n, d) * eps`` are treated as zero.
 
     Parameters
     ----------
@@ -179,6 +367,11 @@ def effective_rank(X: Any) -> float:
     float
         In ``[1, min(n, d)]``.
 
+    Raises
+    ------
+    ValueError
+        On a bad ``X`` (not 2-D, not finite) or ``X = 0``.
+
     Examples
     --------
     >>> import numpy as np
@@ -189,18 +382,22 @@ def effective_rank(X: Any) -> float:
     4.0
     """
     Xa = np.asarray(as_tokens(X, normalizable=False), dtype=np.float64)
-    G = Xa.T @ Xa if Xa.shape[0] >= Xa.shape[1] else Xa @ Xa.T
-    eig = np.linalg.eigvalsh(G)
-    sigma = np.sqrt(np.clip(eig, 0.0, None))
-    total = sigma.sum()
-    if total == 0.0:
+    sigma = np.linalg.svd(Xa, compute_uv=False)
+    top = sigma.max()
+    if top == 0.0:
         raise ValueError("X must not be all zeros: its effective rank is undefined")
-    # Drop singular values at rounding level of the largest.
-    p = sigma[sigma > sigma.max() * 1e-12] / total
+    sigma = sigma[sigma > top * max(Xa.shape) * np.finfo(np.float64).eps]
+    p = sigma / sigma.sum()
     return float(np.exp(-np.sum(p * np.log(p))))
 
 
-def iterate_layers(X: Any, betas: Sequence[float] | Any, alpha: float = 0.0) -> np.ndarray:
+def iterate_layers(
+    X: Any,
+    betas: Sequence[float] | Any,
+    alpha: float = 0.0,
+    *,
+    block: int | None = None,
+) -> np.ndarray:
     """Pass tokens through one attention layer per entry of ``betas``.
 
     Parameters
@@ -212,11 +409,20 @@ def iterate_layers(X: Any, betas: Sequence[float] | Any, alpha: float = 0.0) -> 
         finite and ``>= 0``.
     alpha : float, default 0.0
         Residual strength used in every layer.
+    block : int, optional
+        Rows per block in each layer (see :func:`critbook.attention_layer`).
 
     Returns
     -------
     numpy.ndarray, shape (L + 1, n, d)
         The trajectory: entry 0 is ``X``, entry ``l`` the output of layer ``l``.
+
+    Raises
+    ------
+    ValueError
+        On a bad ``X``, ``betas`` not 1-D or with a negative entry, a bad
+        ``alpha``, or a layer output with a zero row (possible only for
+        special inputs, e.g. two opposite tokens at ``beta = 0``).
 
     Examples
     --------
@@ -231,9 +437,58 @@ def iterate_layers(X: Any, betas: Sequence[float] | Any, alpha: float = 0.0) -> 
     Xa = as_tokens(X)
     betas = as_real_array(betas, "betas", low=0.0)
     if betas.ndim != 1:
-        raise ValueError(f"betas must be a 1-D sequence, one value per layer; got shape {betas.shape}")
+        raise ValueError(
+            f"betas must be a 1-D sequence, one value per layer; got shape {betas.shape}"
+        )
     out = np.empty((betas.size + 1, *Xa.shape), dtype=Xa.dtype)
     out[0] = Xa
     for layer, beta in enumerate(betas, start=1):
-        out[layer] = attention_layer(out[layer - 1], float(beta), alpha)
+        out[layer] = attention_layer(out[layer - 1], float(beta), alpha, block=block)
     return out
+
+
+def collapse_metrics(trajectory: Any) -> dict[str, np.ndarray]:
+    """Mean cosine, effective rank and rank-one residual of every layer of a trajectory.
+
+    Parameters
+    ----------
+    trajectory : array_like, shape (L + 1, n, d)
+        Token matrices, e.g. the output of :func:`iterate_layers`, ``n >= 2``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Keys ``"mean_cosine"`` (:func:`mean_cosine`), ``"effective_rank"``
+        (:func:`effective_rank`) and ``"rank_one_residual"``
+        (:func:`rank_one_residual`), each an array of length ``L + 1``.
+
+    Raises
+    ------
+    ValueError
+        If ``trajectory`` is not 3-D, or a layer is not a valid token matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from critbook import collapse_metrics, iterate_layers, uniform_sphere_tokens
+    >>> traj = iterate_layers(uniform_sphere_tokens(200, 8, rng=0), betas=[1.0] * 3)
+    >>> m = collapse_metrics(traj)
+    >>> sorted(m)
+    ['effective_rank', 'mean_cosine', 'rank_one_residual']
+    >>> bool(np.all(np.diff(m["mean_cosine"]) > 0))
+    True
+    """
+    if isinstance(trajectory, (str, bytes)) or trajectory is None:
+        raise TypeError(
+            f"trajectory must be a 3-D array (layers, n, d), got {type(trajectory).__name__}"
+        )
+    T = np.asarray(trajectory)
+    if T.ndim != 3:
+        raise ValueError(
+            f"trajectory must be 3-D with shape (layers, n, d); got shape {T.shape}"
+        )
+    return {
+        "mean_cosine": np.array([mean_cosine(x) for x in T]),
+        "effective_rank": np.array([effective_rank(x) for x in T]),
+        "rank_one_residual": np.array([rank_one_residual(x) for x in T]),
+    }

@@ -113,7 +113,8 @@ def _weights(n: Any, beta: Any, rho: Any) -> tuple[np.ndarray, ...]:
     u = _log_ratio(n, beta, rho)
     p = expit(-u)
     t = expit(u)  # 1 - p, without cancellation
-    r = p * np.exp(-beta * (1.0 - rho))
+    # With n = 1 there is no off-diagonal weight (t = 0 already).
+    r = np.where(n > 1.0, p * np.exp(-beta * (1.0 - rho)), 0.0)
     return n, beta, rho, p, t, r
 
 
@@ -159,13 +160,19 @@ def _layer_terms(
     q = as_real_array(q, "q", low=0.0, low_open=True)
     alpha = as_real_array(alpha, "alpha", low=0.0)
     n, beta, rho, p, t, r = _weights(n, beta, rho)
-    rho, q, alpha, p, t, r, beta = np.broadcast_arrays(rho, q, alpha, p, t, r, beta)
-    # p - r = p (1 - e^{-beta (1 - rho)}), free of cancellation.
-    a = -p * np.expm1(-beta * (1.0 - rho)) + alpha * np.sqrt(q)
+    n, rho, q, alpha, p, t, r, beta = np.broadcast_arrays(n, rho, q, alpha, p, t, r, beta)
+    # p - r = p (1 - e^{-beta (1 - rho)}), free of cancellation (r = 0 when n = 1).
+    a = np.where(n > 1.0, -p * np.expm1(-beta * (1.0 - rho)), p) + alpha * np.sqrt(q)
     rs1 = r + rho * t  # r <y_i, S> = r (1 + (n - 1) rho)
     nr = r + t  # n r
     D = a * a + 2.0 * a * rs1 + rs1 * nr  # ||x_i'||^2
     return rho, a, D, q
+
+
+def _angle_ratio(a: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """``a^2 / D``, as ``(a / sqrt(D))^2`` so that a tiny ``a`` does not underflow
+    when ``D`` is tiny too (``rho = 0`` at huge ``n``)."""
+    return (a / np.sqrt(D)) ** 2
 
 
 def simplex_layer(
@@ -211,7 +218,7 @@ def simplex_layer(
     [1.0, 0.5, 0.2]
     """
     rho, a, D, _ = _layer_terms(n, beta, rho, q, alpha)
-    rho_out = 1.0 - a * a * (1.0 - rho) / D
+    rho_out = 1.0 - _angle_ratio(a, D) * (1.0 - rho)
     return _scalar_or_array(D), _scalar_or_array(rho_out)
 
 
@@ -242,7 +249,7 @@ def simplex_angle_ratio(
     0.5263
     """
     _, a, D, _ = _layer_terms(n, beta, rho, q, alpha)
-    return _scalar_or_array(a * a / D)
+    return _scalar_or_array(_angle_ratio(a, D))
 
 
 def simplex_limit(gamma: Any, rho: Any, q: Any = 1.0, alpha: Any = 0.0) -> Any:

@@ -1,0 +1,72 @@
+"""Tile-shape sweep for the symmetric attention kernel (how the default was chosen).
+
+``python -m benchmarks.tiles [--n 8192] [--d 64] [--rounds 5]`` times
+:func:`critbook.attention_layer` for a grid of tile shapes (rows per tile,
+``block``, times columns per tile), interleaving the shapes round by round,
+and prints the median time of each shape relative to the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import time
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.tiles", description=__doc__)
+    parser.add_argument("--n", type=int, default=8192)
+    parser.add_argument("--d", type=int, default=64)
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rows", default="64,128,256,512,1024")
+    parser.add_argument("--cols", default="512,1024,2048,4096,8192")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+
+    import numpy as np  # after the thread settings
+
+    import critbook as cb
+    from critbook import attention
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((args.n, args.d)).astype(args.dtype)
+    beta = float(np.log(args.n))
+    shapes = [
+        (r, c)
+        for r, c in itertools.product(
+            [int(v) for v in args.rows.split(",")], [int(v) for v in args.cols.split(",")]
+        )
+        if c >= r
+    ]
+    default = (attention._BLOCK, attention._TILE_ENTRIES // attention._BLOCK)
+    if default not in shapes:
+        shapes.append(default)
+    saved = attention._TILE_ENTRIES
+    times: dict[tuple[int, int], list[float]] = {s: [] for s in shapes}
+    try:
+        for _ in range(args.rounds + 1):  # the first round warms up and is dropped
+            for rows, cols in shapes:
+                attention._TILE_ENTRIES = rows * cols
+                t0 = time.perf_counter()
+                cb.attention_layer(X, beta, block=rows)
+                times[(rows, cols)].append(time.perf_counter() - t0)
+    finally:
+        attention._TILE_ENTRIES = saved
+    med = {s: float(np.median(t[1:])) for s, t in times.items()}
+    ref = med[default]
+    print(f"n = {args.n}, d = {args.d}, {args.dtype}, {args.threads} threads, "
+          f"{args.rounds} rounds; default tile {default[0]} x {default[1]}")
+    print("| rows | cols | tile MiB | median s | vs default |")
+    print("|---:|---:|---:|---:|---:|")
+    itemsize = np.dtype(args.dtype).itemsize
+    for (rows, cols), t in sorted(med.items(), key=lambda kv: kv[1]):
+        mib = rows * min(cols, args.n) * itemsize / 2**20
+        print(f"| {rows} | {cols} | {mib:.2f} | {t:.4f} | {t / ref:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

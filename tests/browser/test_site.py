@@ -1,0 +1,397 @@
+"""The built site as a reader gets it, checked page by page in headless Chromium.
+
+Generic on purpose: every HTML page found in the built site is loaded, whatever the chapters
+contain, so new pages are covered without touching this file. For each page: it loads; no request
+fails or goes to a host other than 127.0.0.1 (the site must be self-contained: no CDN); no console
+error or uncaught exception; every equation is typeset by MathJax without a TeX error; every image
+loads and, in the book's content, has alt text and a caption; every saved widget is drawn.
+Site-wide: search finds a chapter; each notebook page launches on Binder at branch main with its
+own path and offers .ipynb and .md downloads; figures and widgets stay readable in dark mode
+(screenshots of both modes go to test-artifacts/).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import yaml
+
+from .conftest import ROOT, site_dir
+
+pytestmark = pytest.mark.browser
+
+SKIP_DIRS = {"_static", "_sources", "_images", "vendor", "_downloads"}
+MATHJAX_TIMEOUT_MS = 30_000
+WIDGET_TIMEOUT_MS = 30_000
+
+
+def html_pages() -> list[str]:
+    """Every HTML page of the built site, as paths relative to its root."""
+    root = site_dir()
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.html")
+        if not SKIP_DIRS.intersection(p.relative_to(root).parts)
+    )
+
+
+def notebook_pages() -> list[str]:
+    """Pages built from a MyST notebook (they have launch and .ipynb download buttons)."""
+    pages = []
+    for page in html_pages():
+        source = ROOT / (page[: -len(".html")] + ".md")
+        if source.is_file() and "kernelspec:" in source.read_text().split("\n---", 1)[0]:
+            pages.append(page)
+    return pages
+
+
+PAGES = html_pages() or ["(no site built)"]
+NOTEBOOK_PAGES = notebook_pages() or ["(no notebook page)"]
+
+
+def _need(page: str) -> None:
+    if page.startswith("("):
+        pytest.skip(f"{page}: run `make book` first (or set CRITBOOK_SITE)")
+
+
+class PageWatch:
+    """Collects everything that goes wrong while a page loads."""
+
+    def __init__(self, page, base_url: str) -> None:  # noqa: ANN001 (Playwright Page)
+        self.problems: list[str] = []
+        host = urlparse(base_url).netloc
+
+        def route(route) -> None:  # noqa: ANN001
+            url = urlparse(route.request.url)
+            if url.scheme in ("http", "https", "ws", "wss") and url.netloc != host:
+                self.problems.append(f"request to another host (not self-contained): {route.request.url}")
+                route.abort()
+            else:
+                route.continue_()
+
+        def on_response(response) -> None:  # noqa: ANN001
+            if response.status >= 400 and not _is_favicon(response.url):
+                self.problems.append(f"HTTP {response.status}: {response.url}")
+
+        def on_failed(request) -> None:  # noqa: ANN001
+            if not _is_favicon(request.url):
+                self.problems.append(f"request failed: {request.url} ({request.failure})")
+
+        def on_console(message) -> None:  # noqa: ANN001
+            if message.type == "error" and "favicon.ico" not in message.text:
+                location = message.location.get("url", "") if message.location else ""
+                if "favicon.ico" in location:
+                    return
+                self.problems.append(f"console error: {message.text} [{location}]")
+
+        page.route("**/*", route)
+        page.on("response", on_response)
+        page.on("requestfailed", on_failed)
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught exception: {error}"))
+
+
+def _is_favicon(url: str) -> bool:
+    # Chromium asks for /favicon.ico by itself; the book has none and references none.
+    return urlparse(url).path == "/favicon.ico"
+
+
+def _load(page, url: str) -> None:  # noqa: ANN001
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+
+
+def _wait_for_mathjax(page) -> None:  # noqa: ANN001
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+        timeout=MATHJAX_TIMEOUT_MS,
+    )
+    page.evaluate("() => MathJax.startup.promise")
+
+
+def _widget_view_count(page) -> int:  # noqa: ANN001
+    return page.evaluate(
+        """() => document.querySelectorAll(
+               'script[type="application/vnd.jupyter.widget-view+json"]').length"""
+    )
+
+
+def _wait_for_widgets(page, expected: int) -> None:  # noqa: ANN001
+    """Wait until the widget manager has drawn one view per saved widget view."""
+    page.wait_for_function(
+        """(n) => document.querySelectorAll(
+                '.cell_output .jupyter-widgets.widget-container, .cell_output .jupyter-widgets'
+            ).length >= n""",
+        arg=expected,
+        timeout=WIDGET_TIMEOUT_MS,
+    )
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page(page, site_url: str, path: str) -> None:  # noqa: ANN001 (Playwright Page)
+    """One page: loads cleanly, self-contained, maths typeset, images and widgets drawn."""
+    _need(path)
+    watch = PageWatch(page, site_url)
+    _load(page, site_url + path)
+    problems = watch.problems
+
+    # Equations: every Sphinx math node holds a MathJax rendering, with no TeX error.
+    math_nodes = page.locator("span.math, div.math").count()
+    if math_nodes:
+        _wait_for_mathjax(page)
+        untypeset = page.evaluate(
+            """() => Array.from(document.querySelectorAll('span.math, div.math'))
+                   .filter(e => !e.querySelector('mjx-container'))
+                   .map(e => e.textContent.trim().slice(0, 80))"""
+        )
+        problems += [f"equation not typeset: {t}" for t in untypeset]
+        errors = page.evaluate(
+            "() => Array.from(document.querySelectorAll('mjx-merror'))"
+            ".map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 120))"
+        )
+        problems += [f"TeX error in an equation: {e}" for e in errors]
+        assert page.locator("mjx-container").count() >= math_nodes
+
+    # Widgets: the page saved widget views; each must be drawn by the widget manager.
+    views = _widget_view_count(page)
+    if views:
+        try:
+            _wait_for_widgets(page, views)
+        except Exception:  # noqa: BLE001 (report, with whatever else went wrong)
+            problems.append(f"{views} widget view(s) saved but not drawn")
+        drawn = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.cell_output .jupyter-widgets'))
+                   .filter(e => e.getBoundingClientRect().width > 0).length"""
+        )
+        if views and not drawn:
+            problems.append("no widget has a visible size")
+        broken = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.jupyter-widgets'))
+                   .filter(e => /Error (rendering|displaying) (Jupyter )?widget/i.test(e.textContent))
+                   .length"""
+        )
+        if broken:
+            problems.append(f"{broken} widget(s) show a rendering error")
+
+    # Images: all load; in the content, each has alt text and sits in a captioned figure.
+    page.wait_for_function(
+        "() => Array.from(document.images).every(i => i.complete)", timeout=15_000
+    )
+    broken_images = page.evaluate(
+        "() => Array.from(document.images).filter(i => !(i.naturalWidth > 0)).map(i => i.src)"
+    )
+    problems += [f"image did not load: {src}" for src in broken_images]
+    for img in page.evaluate(
+        """() => Array.from(document.querySelectorAll('article img')).map(i => {
+               const fig = i.closest('figure');
+               const cap = fig && fig.querySelector('figcaption');
+               return {src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),
+                       caption: cap ? cap.textContent.trim() : ''};
+           })"""
+    ):
+        if not img["alt"]:
+            problems.append(f"image without alt text: {img['src']}")
+        if not img["caption"]:
+            problems.append(f"image without a figure caption: {img['src']}")
+
+    assert not problems, f"{path}:\n  " + "\n  ".join(dict.fromkeys(problems))
+
+
+def test_site_has_pages() -> None:
+    """Guard against a silently empty run: the toc's pages are all in the built site."""
+    _need(PAGES[0])
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
+    missing = [f for f in files if f"{f}.html" not in PAGES]
+    assert not missing, f"pages in _toc.yml missing from the built site: {missing}"
+
+
+def test_widgets_exist_somewhere() -> None:
+    """The book has explorers: at least one page saves widget views (so the check above runs)."""
+    _need(PAGES[0])
+    with_widgets = [
+        p for p in PAGES
+        if "application/vnd.jupyter.widget-view+json" in (site_dir() / p).read_text()
+    ]
+    assert with_widgets, "no page of the site holds a saved widget"
+
+
+def test_search_finds_a_chapter(page, site_url: str) -> None:  # noqa: ANN001
+    _need(PAGES[0])
+    watch = PageWatch(page, site_url)
+    _load(page, site_url + "search.html?q=critical")
+    page.wait_for_selector("#search-results ul.search li a", timeout=30_000)
+    hrefs = page.eval_on_selector_all(
+        "#search-results ul.search li a", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert any(h and h.startswith("chapters/") for h in hrefs), hrefs
+    assert not watch.problems, watch.problems
+
+
+def _repository() -> tuple[str, str]:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return config["repository"]["url"].rstrip("/"), config["repository"].get("branch", "master")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES)
+def test_binder_and_downloads(page, site_url: str, path: str) -> None:  # noqa: ANN001
+    """The Binder link opens this chapter on branch main; .ipynb and .md downloads work."""
+    _need(path)
+    repo_url, branch = _repository()
+    assert branch == "main", "repository.branch must be main (the default, master, 404s)"
+    _load(page, site_url + path)
+
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    binder = [h for h in hrefs if "/v2/gh/" in h]
+    assert binder, f"{path}: no Binder launch link"
+    link = urlparse(binder[0])
+    owner_repo = urlparse(repo_url).path.strip("/")
+    assert link.path == f"/v2/gh/{owner_repo}/{branch}", binder[0]
+    source = path[: -len(".html")] + ".md"
+    urlpath = parse_qs(link.query).get("urlpath", [""])[0]
+    assert urlpath.endswith("/" + source) or parse_qs(link.query).get("filepath") == [source], binder[0]
+    assert (ROOT / source).is_file()
+
+    downloads = {Path(urlparse(h).path).suffix: h for h in hrefs if "/_sources/" in h}
+    assert {".ipynb", ".md"} <= downloads.keys(), f"{path}: download offers {sorted(downloads)}"
+    notebook = page.request.get(downloads[".ipynb"])
+    assert notebook.ok, downloads[".ipynb"]
+    import nbformat
+
+    nb = nbformat.reads(notebook.text(), as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    markdown = page.request.get(downloads[".md"])
+    assert markdown.ok and "kernelspec:" in markdown.text(), downloads[".md"]
+
+
+# Dark mode -----------------------------------------------------------------------------------
+
+CONTRAST_JS = """
+(selector) => {
+  const rgba = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return rgba(getComputedStyle(document.body).backgroundColor).slice(0, 3);
+  };
+  return Array.from(document.querySelectorAll(selector))
+    .filter(e => e.textContent.trim() && e.getBoundingClientRect().width > 0)
+    .map(e => {
+      const fg = rgba(getComputedStyle(e).color).slice(0, 3);
+      const bg = background(e);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      return {text: e.textContent.trim().slice(0, 40), ratio: (a + 0.05) / (b + 0.05)};
+    });
+}
+"""
+
+FIGURE_BACKGROUND_JS = """
+() => Array.from(document.querySelectorAll('article figure img')).map(img => {
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const corners = [[1, 1], [c.width - 2, 1], [1, c.height - 2], [c.width - 2, c.height - 2]];
+  const px = corners.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data));
+  return {src: img.getAttribute('src'), filter: getComputedStyle(img).filter, corners: px};
+})
+"""
+
+
+def _first_page_with(marker: str) -> str | None:
+    for p in PAGES:
+        if not p.startswith("(") and marker in (site_dir() / p).read_text():
+            return p
+    return None
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_dark_mode_readable(browser, site_url: str, artifacts: Path, mode: str) -> None:  # noqa: ANN001
+    """Figures keep a light, opaque, non-inverted background; widget text keeps its contrast."""
+    _need(PAGES[0])
+    targets = [p for p in (_first_page_with("<figure"), _first_page_with("widget-view+json")) if p]
+    assert targets, "no page with a figure or a widget to check"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(
+        f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');"
+    )
+    problems: list[str] = []
+    try:
+        for path in dict.fromkeys(targets):
+            page = context.new_page()
+            watch = PageWatch(page, site_url)
+            _load(page, site_url + path)
+            assert page.evaluate("document.documentElement.dataset.theme") == mode
+            views = _widget_view_count(page)
+            if views:
+                _wait_for_widgets(page, views)
+            if page.locator("span.math, div.math").count():
+                _wait_for_mathjax(page)
+            name = re.sub(r"[^A-Za-z0-9]+", "-", path.removesuffix(".html"))
+            page.screenshot(path=str(artifacts / f"site-{name}-{mode}.png"), full_page=True)
+
+            for fig in page.evaluate(FIGURE_BACKGROUND_JS):
+                if "invert" in fig["filter"]:
+                    problems.append(f"{path}: figure inverted in {mode} mode: {fig['src']}")
+                for r, g, b, a in fig["corners"]:
+                    if a < 250 or min(r, g, b) < 200:
+                        problems.append(
+                            f"{path}: figure background not opaque and light ({r},{g},{b},{a}):"
+                            f" unreadable on a dark page: {fig['src']}"
+                        )
+                        break
+            for item in page.evaluate(
+                CONTRAST_JS,
+                ".cell_output .jupyter-widgets .widget-label, "
+                ".cell_output .jupyter-widgets .widget-readout, "
+                ".cell_output .jupyter-widgets button, .cell_output .jupyter-widgets pre",
+            ):
+                if item["ratio"] < 4.5:
+                    problems.append(
+                        f"{path}: widget text {item['text']!r} has contrast {item['ratio']:.1f}"
+                        f" < 4.5 in {mode} mode"
+                    )
+            problems += watch.problems
+            page.close()
+    finally:
+        context.close()
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+def test_api_page_lists_every_public_name(site: Path) -> None:
+    """chapters/api.html documents every name in critbook.__all__, each with an example."""
+    import critbook
+
+    html = (site / "chapters" / "api.html").read_text()
+    missing = [n for n in critbook.__all__ if f'id="critbook.{n}"' not in html]
+    assert not missing, f"not in the API page: {missing}"
+    starts = sorted(html.index(f'id="critbook.{n}"') for n in critbook.__all__)
+    entries = [html[a:b] for a, b in zip(starts, starts[1:] + [html.index('id="inputs-and-errors"')])]
+    without_example = [e[len('id="'):].split('"', 1)[0] for e in entries if ">Examples<" not in e]
+    assert not without_example, f"API entries without an example: {without_example}"
+    assert 'id="inputs-and-errors"' in html and "<table" in html.split('id="inputs-and-errors"')[1]
+
+
+def test_widget_state_is_json(site: Path) -> None:
+    """Saved widget state parses (a truncated state draws nothing, silently)."""
+    for path in PAGES:
+        if path.startswith("("):
+            pytest.skip("no site")
+        html = (site / path).read_text()
+        for block in re.findall(
+            r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', html, re.S
+        ):
+            json.loads(block)

@@ -1,0 +1,281 @@
+"""Tests of critbook.phase: phase diagrams, the sparse-regime count, approach exponents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import critbook as cb
+from critbook.phase import MAX_PHASE_N, PHASE_METRICS
+
+# --- phase_diagram against a direct computation ---------------------------------------
+
+
+def _direct(metric: str, X: np.ndarray, beta: float, alpha: float, m: int) -> float:
+    """The metric from attention_layer / angle_ratio / attention_weights, no shortcuts."""
+    X_out = cb.attention_layer(X, beta, alpha)
+    if metric == "angle_ratio":
+        return cb.angle_ratio(X[:m], X_out[:m])
+    if metric == "mean_cosine":
+        return cb.mean_cosine(X_out[:m])
+    if metric == "self_weight":
+        return float(np.diag(cb.attention_weights(X, beta))[:m].mean())
+    Y, Yo = cb.normalize(X[:m]), cb.normalize(X_out[:m])
+    off = ~np.eye(m, dtype=bool)
+    return float(((1.0 - Yo @ Yo.T)[off] / (1.0 - Y @ Y.T)[off]).max())
+
+
+@pytest.mark.parametrize("metric", PHASE_METRICS)
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
+@pytest.mark.parametrize("rows", [None, 17])
+def test_phase_diagram_equals_direct_computation(metric, alpha, rows):
+    n, d, seed = 40, 5, 3
+    rhos, gammas = [0.1, 0.6], [0.0, 0.5, 2.0, 5.0]
+    got = cb.phase_diagram(rhos, gammas, n, d, rng=seed, metric=metric, alpha=alpha, rows=rows)
+    assert got.shape == (len(gammas), len(rhos))
+    m = n if rows is None else rows
+    for j, rho in enumerate(rhos):
+        X = cb.gaussian_tokens(n, d, rho, rng=seed)  # documented: same tokens per seed
+        for k, gamma in enumerate(gammas):
+            want = _direct(metric, X, gamma * np.log(n), alpha, m)
+            assert_allclose(got[k, j], want, rtol=1e-10, atol=1e-13)
+
+
+def test_angle_ratio_on_a_simplex_matches_closed_form():
+    # Independent check of the trace identity: d >> n tokens are nearly a simplex,
+    # and for an exact simplex built by hand the phase-diagram code must agree with
+    # simplex_angle_ratio. We feed the same computation through the private column.
+    from critbook.phase import _column
+
+    n, rho = 30, 0.4
+    X = cb.simplex_tokens(n, rho)
+    betas = np.array([0.0, 1.0, 3.0, 8.0])
+    got = _column(cb.normalize(X), X, betas, 0.0, n, ("angle_ratio", "self_weight"),
+                  np.dtype(np.float64))
+    assert_allclose(got[0], cb.simplex_angle_ratio(n, betas, rho), rtol=1e-12, atol=1e-15)
+    assert_allclose(got[1], cb.simplex_self_weight(n, betas, rho), rtol=1e-12)
+
+
+def test_several_metrics_at_once_equal_separate_calls():
+    args = ([0.2, 0.5, 0.7], [0.5, 1.5, 3.0], 60, 8)
+    both = cb.phase_diagram(*args, rng=1, metric=("self_weight", "angle_ratio", "mean_cosine"))
+    assert both.shape == (3, 3, 3)
+    for i, metric in enumerate(("self_weight", "angle_ratio", "mean_cosine")):
+        assert_allclose(both[i], cb.phase_diagram(*args, rng=1, metric=metric), rtol=1e-12)
+
+
+def test_float32_stage_is_close_to_float64():
+    args = (np.linspace(0.05, 0.8, 4), np.linspace(0.2, 6.0, 5), 200)
+    for d in (2, 64):
+        lo = cb.phase_diagram(*args, d, rng=2, dtype=np.float32)
+        hi = cb.phase_diagram(*args, d, rng=2)
+        assert_allclose(lo, hi, atol=2e-5)
+        assert np.abs(lo - hi).max() > 0  # really a different precision
+
+
+def test_rows_subsample_estimates_the_full_average():
+    full = cb.phase_diagram([0.3], [1.0, 1.43, 2.0], 400, 256, rng=4)
+    part = cb.phase_diagram([0.3], [1.0, 1.43, 2.0], 400, 256, rng=4, rows=150)
+    assert_allclose(part, full, atol=0.02)
+    assert not np.array_equal(part, full)
+
+
+# --- the transition at large d -----------------------------------------------------------
+
+
+def test_transition_at_d512_follows_the_critical_curve():
+    rhos = np.array([0.2, 0.5, 0.7])
+    ratios = np.array([0.4, 0.6, 1.0, 1.6, 2.5])
+    n = 400
+    lam = np.stack(
+        [cb.phase_diagram([rho], ratios / (1.0 - rho), n, 512, rng=0, rows=150)[:, 0]
+         for rho in rhos],
+        axis=1,
+    )
+    assert np.all(lam[:2] < 0.05)  # well below gamma_c: collapse
+    assert np.all(lam[-2:] > 0.9)  # well above: angles kept
+    assert np.all(lam[-1] > 0.98)
+    assert np.all(np.diff(lam, axis=0) > 0)  # rises across the dashed curve
+    # At gamma_c the simplex predicts 1 / (1 + 3 rho) in the limit; at n = 400 the
+    # finite-n simplex map is the better reference (the exact finite-n formula).
+    simplex = cb.simplex_angle_ratio(n, np.log(n) / (1.0 - rhos), rhos)
+    assert_allclose(lam[2], simplex, atol=0.08)
+
+
+def test_transition_on_a_grid_crosses_the_dashed_curve():
+    rhos = np.linspace(0.1, 0.7, 4)
+    gammas = np.linspace(0.3, 7.0, 12)
+    lam = cb.phase_diagram(rhos, gammas, 300, 512, rng=5, rows=100, dtype=np.float32)
+    gc = 1.0 / (1.0 - rhos)
+    below = gammas[:, None] < 0.6 * gc[None, :]
+    above = gammas[:, None] > 1.7 * gc[None, :]
+    assert lam[below].max() < 0.1
+    assert lam[above].min() > 0.9
+
+
+def test_low_dimension_smooths_the_transition():
+    gammas = np.array([0.5, 1.0, 2.0]) / 0.7
+    sharp = cb.phase_diagram([0.3], gammas, 300, 512, rng=0)[:, 0]
+    smooth = cb.phase_diagram([0.3], gammas, 300, 2, rng=0)[:, 0]
+    # In d = 2 neighbours are close, so collapse is partial below gamma_c.
+    assert sharp[0] < 0.05 < smooth[0]
+
+
+# --- reproducibility and inputs -------------------------------------------------------------
+
+
+def test_reproducible_with_seeds_and_generators():
+    args = ([0.1, 0.5], [0.5, 2.0], 50, 4)
+    a = cb.phase_diagram(*args, rng=7)
+    assert_array_equal(a, cb.phase_diagram(*args, rng=7))
+    assert_array_equal(a, cb.phase_diagram(*args, rng=np.random.default_rng(7)))
+    assert not np.array_equal(a, cb.phase_diagram(*args, rng=8))
+    # Common random numbers: a column does not depend on the other rhos.
+    assert_array_equal(a[:, 1], cb.phase_diagram([0.5], [0.5, 2.0], 50, 4, rng=7)[:, 0])
+
+
+def test_scalar_grids_are_accepted():
+    out = cb.phase_diagram(0.3, 1.0, 20, 3, rng=0)
+    assert out.shape == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, name",
+    [
+        (dict(rhos=[0.2, 1.0]), ValueError, "rhos"),
+        (dict(rhos=[-0.1]), ValueError, "rhos"),
+        (dict(rhos=[[0.1, 0.2]]), ValueError, "rhos"),
+        (dict(rhos=[]), ValueError, "rhos"),
+        (dict(gammas=[-1.0]), ValueError, "gammas"),
+        (dict(gammas=[np.nan]), ValueError, "gammas"),
+        (dict(gammas="1"), TypeError, "gammas"),
+        (dict(n=1), ValueError, "n"),
+        (dict(n=MAX_PHASE_N + 1), ValueError, "n"),
+        (dict(n=2.5), TypeError, "n"),
+        (dict(d=0), ValueError, "d"),
+        (dict(metric="entropy"), ValueError, "metric"),
+        (dict(metric=()), ValueError, "metric"),
+        (dict(alpha=-0.5), ValueError, "alpha"),
+        (dict(rows=1), ValueError, "rows"),
+        (dict(rows=50), ValueError, "rows"),
+        (dict(dtype=np.int64), ValueError, "dtype"),
+        (dict(dtype="complex"), ValueError, "dtype"),
+        (dict(rng="seed"), TypeError, "rng"),
+    ],
+)
+def test_bad_inputs_name_the_argument(kwargs, error, name):
+    args = dict(rhos=[0.3], gammas=[1.0], n=20, d=3)
+    args.update(kwargs)
+    with pytest.raises(error, match=name):
+        cb.phase_diagram(**args)
+
+
+def test_tokens_sharing_a_direction_are_rejected_for_angle_metrics():
+    # In d = 1 every token is +-1: pairs share a direction and the ratio is undefined.
+    with pytest.raises(ValueError, match="direction"):
+        cb.phase_diagram([0.3], [1.0], 10, 1, rng=0)
+    sw = cb.phase_diagram([0.3], [1.0], 10, 1, rng=0, metric="self_weight")
+    assert 0.0 < sw[0, 0] <= 1.0
+
+
+# --- the sparse-regime count -------------------------------------------------------------------
+
+
+def _dense_count(X: np.ndarray, beta: float, mass: float) -> np.ndarray:
+    A = cb.attention_weights(X, beta)
+    desc = np.sort(A, axis=1)[:, ::-1]
+    cum = np.cumsum(desc, axis=1)
+    return np.array([int(np.searchsorted(row, mass)) + 1 for row in cum])
+
+
+@pytest.mark.parametrize("beta", [0.0, 1.0, 5.0, 20.0, 80.0])
+@pytest.mark.parametrize("mass", [0.5, 0.9])
+def test_top_mass_count_equals_dense_computation(beta, mass):
+    # n = 71: mass * n is not an integer, so uniform rows (beta = 0) have no tie.
+    X = cb.gaussian_tokens(71, 3, 0.3, rng=11)
+    want = _dense_count(X, beta, mass)
+    assert_array_equal(cb.top_mass_count(X, beta, mass), want)
+    assert_array_equal(cb.top_mass_count(X, beta, mass, block=9), want)
+    assert_array_equal(cb.top_mass_count(X, beta, mass, rows=25), want[:25])
+
+
+def test_top_mass_count_on_the_simplex_matches_closed_form():
+    # Each row: self weight p and n - 1 equal weights r = (1 - p)/(n - 1).
+    n, rho, mass = 200, 0.4, 0.9
+    X = cb.simplex_tokens(n, rho)
+    for beta in (0.0, 3.0, 6.0, 9.0, 12.0):
+        p = cb.simplex_self_weight(n, beta, rho)
+        r = (1.0 - p) / (n - 1)
+        want = 1 if p >= mass else 1 + int(np.ceil((mass - p) / r - 1e-9))
+        assert_array_equal(cb.top_mass_count(X, beta, mass), np.full(n, want))
+
+
+def test_sparsity_sweep_equals_top_mass_count_on_nested_tokens():
+    ns, gammas, d, rho, rows = [80, 150, 300], [0.5, 1.5, 4.0], 4, 0.3, 20
+    got = cb.sparsity_sweep(ns, gammas, d, rho, rows=rows, rng=5)
+    X = cb.gaussian_tokens(max(ns), d, rho, rng=5)
+    for i, n in enumerate(ns):
+        for k, gamma in enumerate(gammas):
+            counts = cb.top_mass_count(X[:n], gamma * np.log(n), rows=rows)
+            assert got[k, i] == np.median(counts)
+    mean = cb.sparsity_sweep(ns, gammas, d, rho, rows=rows, rng=5, statistic="mean")
+    assert mean[0, 0] == np.mean(cb.top_mass_count(X[:80], 0.5 * np.log(80), rows=rows))
+
+
+def test_sparsity_regimes_at_large_d():
+    counts = cb.sparsity_sweep([200, 800], [0.2, 6.0], 512, 0.3, rows=16, rng=0)
+    assert_allclose(counts[0] / np.array([200, 800]), 0.9, atol=0.03)  # nearly uniform
+    assert_array_equal(counts[1], [1, 1])  # self only
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda X: cb.top_mass_count(X, -1.0), "beta"),
+        (lambda X: cb.top_mass_count(X, 1.0, mass=1.0), "mass"),
+        (lambda X: cb.top_mass_count(X, 1.0, mass=0.0), "mass"),
+        (lambda X: cb.top_mass_count(X, 1.0, rows=11), "rows"),
+        (lambda X: cb.top_mass_count(X, 1.0, block=0), "block"),
+        (lambda X: cb.top_mass_count(np.zeros((3, 2)), 1.0), "X"),
+        (lambda X: cb.sparsity_sweep([5, 50], [1.0], 3, 0.3, rows=10), "rows"),
+        (lambda X: cb.sparsity_sweep([10.5], [1.0], 3, 0.3, rows=2), "ns"),
+        (lambda X: cb.sparsity_sweep([10], [1.0], 3, 1.2, rows=2), "rho"),
+        (lambda X: cb.sparsity_sweep([10], [1.0], 3, 0.3, rows=2, statistic="max"), "statistic"),
+    ],
+)
+def test_sparsity_bad_inputs_name_the_argument(call, name):
+    X = cb.gaussian_tokens(10, 3, 0.3, rng=0)
+    with pytest.raises((TypeError, ValueError), match=name):
+        call(X)
+
+
+# --- approach exponents --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+@pytest.mark.parametrize("ratio", [0.3, 0.6, 1.0, 1.3, 1.6])
+def test_approach_exponent_matches_the_exact_finite_n_map(alpha, ratio):
+    rho = 0.3
+    gamma = ratio / (1.0 - rho)
+    ns = np.array([1e7, 1e9])
+    lam = cb.simplex_angle_ratio(ns, gamma * np.log(ns), rho, 1.0, alpha)
+    limit = (1.0 - cb.simplex_limit(gamma, rho, 1.0, alpha)) / (1.0 - rho)
+    err = np.abs(lam - limit)
+    slope = -np.diff(np.log(err))[0] / np.diff(np.log(ns))[0]
+    assert slope == pytest.approx(cb.approach_exponent(gamma, rho, alpha), abs=0.06)
+    p = cb.simplex_self_weight(ns, gamma * np.log(ns), rho)
+    p_lim = 0.5 if ratio == 1.0 else float(ratio > 1.0)
+    slope_p = -np.diff(np.log(np.abs(p - p_lim)))[0] / np.diff(np.log(ns))[0]
+    assert slope_p == pytest.approx(
+        cb.approach_exponent(gamma, rho, alpha, quantity="self_weight"), abs=0.06
+    )
+
+
+def test_approach_exponent_broadcasts_and_validates():
+    e = cb.approach_exponent(np.array([0.5, 1.0, 4.0]) / 0.5, 0.5, [0.0, 0.0, 1.0])
+    assert_allclose(e, [1.0, 1.0, 3.0])
+    with pytest.raises(ValueError, match="quantity"):
+        cb.approach_exponent(1.0, 0.3, quantity="eta")
+    with pytest.raises(ValueError, match="gamma"):
+        cb.approach_exponent(-1.0, 0.3)
