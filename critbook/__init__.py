@@ -19,6 +19,7 @@ Examples
 from .attention import attention_entropy, attention_layer, attention_weights, normalize
 from .geometry import (
     angle_ratio,
+    cluster_count,
     collapse_metrics,
     effective_rank,
     iterate_layers,
@@ -96,6 +97,7 @@ __all__ = [
     "effective_rank",
     "iterate_layers",
     "collapse_metrics",
+    "cluster_count",
     "max_attention_weight",
     "sphere_attention_prediction",
     # gradients

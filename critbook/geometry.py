@@ -13,6 +13,7 @@
 - :func:`iterate_layers`: the trajectory of tokens through several layers.
 - :func:`collapse_metrics`: mean cosine, effective rank and rank-one residual
   along a trajectory.
+- :func:`cluster_count`: the number of groups of tokens with nearby directions.
 
 All are computed without forming an ``n``-by-``n`` matrix.
 """
@@ -23,6 +24,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.special import logsumexp, roots_jacobi
 
 from ._checks import as_real_array, as_tokens, check_int, check_real
@@ -37,6 +40,7 @@ __all__ = [
     "effective_rank",
     "iterate_layers",
     "collapse_metrics",
+    "cluster_count",
 ]
 
 #: Largest ``beta`` accepted by :func:`sphere_attention_prediction`.
@@ -492,3 +496,65 @@ def collapse_metrics(trajectory: Any) -> dict[str, np.ndarray]:
         "effective_rank": np.array([effective_rank(x) for x in T]),
         "rank_one_residual": np.array([rank_one_residual(x) for x in T]),
     }
+
+
+def cluster_count(X: Any, angle: float = 0.05, *, block: int | None = None) -> int:
+    """The number of clusters of token directions (single linkage at a given angle).
+
+    Two tokens are linked when the angle between their directions is below
+    ``angle``; a cluster is a group of tokens joined by chains of links (the
+    connected components of this graph). For tokens in the plane this is the
+    number of gaps wider than ``angle`` between neighbouring angles. Streams
+    over blocks of rows, so no ``n``-by-``n`` matrix is formed.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Tokens, one per row (normalised internally).
+    angle : float, default 0.05
+        Linking angle in radians, in ``(0, pi]``.
+    block : int, optional
+        Rows per block; by default about two million pairs per block.
+
+    Returns
+    -------
+    int
+        Between 1 and ``n``.
+
+    Raises
+    ------
+    ValueError
+        On a bad ``X`` (see :func:`critbook.normalize`), ``angle`` outside
+        ``(0, pi]`` or a bad ``block``.
+
+    Examples
+    --------
+    Three pairs of nearly equal tokens, far from each other:
+
+    >>> import numpy as np
+    >>> from critbook import cluster_count
+    >>> X = np.repeat(np.eye(3), 2, axis=0) + 1e-3 * np.arange(6)[:, None]
+    >>> cluster_count(X)
+    3
+    >>> cluster_count(X, angle=np.pi)  # everything is linked
+    1
+    """
+    Y = np.asarray(normalize(X), dtype=np.float64)
+    angle = check_real(angle, "angle", low=0.0, high=np.pi, low_open=True)
+    n = Y.shape[0]
+    threshold = np.cos(angle)
+    block = _block_rows(n, block)
+    nodes = np.arange(n)
+    rep = nodes  # a representative member of each token's cluster so far
+    count = n
+    for start in range(0, n, block):
+        rows, cols = np.nonzero(Y[start : start + block] @ Y.T > threshold)
+        # The links of this block, plus a link from every token to the
+        # representative of its cluster so far: components merge both.
+        links = (np.r_[rows + start, nodes], np.r_[cols, rep])
+        graph = coo_matrix((np.ones(rows.size + n, dtype=np.int8), links), shape=(n, n))
+        count, labels = connected_components(graph, directed=False)
+        first = np.empty(count, dtype=np.int64)
+        first[labels[::-1]] = nodes[::-1]  # smallest member of each component
+        rep = first[labels]
+    return int(count)

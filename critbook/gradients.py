@@ -337,9 +337,7 @@ def eta(X: Any, beta: float, alpha: float = 0.0, *, block: int | None = None) ->
 
     Uses closed forms for the Frobenius norm of every Jacobian block in terms
     of inner products (cosines ``<y_i, y_k>``, ``<y_k, m_i>``, ...), so ``J``
-    is never built, and for ``d > n`` the directions are first expressed in
-    coordinates of their ``n``-dimensional span. The cost is
-    ``O(n^2 min(n, d) + n^2 min(n, d^2))``, the memory
+    is never built. The cost is ``O(n^2 d + n^2 min(n, d^2))``, the memory
     ``O(n^2)`` at most, hence the limit ``n <= MAX_EXACT_N = 4096``. For
     longer contexts use :func:`eta_hutchinson`. The softmax-derivative terms
     carry a factor ``beta^2``, so the absolute rounding error is of order
@@ -384,12 +382,8 @@ def eta(X: Any, beta: float, alpha: float = 0.0, *, block: int | None = None) ->
             "Use eta_hutchinson for longer contexts."
         )
     q = r * r
-    if d > n:
-        # Only inner products of the y's enter: work in coordinates of their span
-        # (Y = R^T Q^T with Q orthonormal), which has dimension at most n.
-        Y = np.linalg.qr(Y.T, mode="r").T
     # T1_i = sum_{j,l} A_ij A_il <y_j, y_l>^2, through features or the n x n kernel.
-    use_features = Y.shape[1] * (Y.shape[1] + 1) // 2 <= n
+    use_features = d * (d + 1) // 2 <= n
     Phi = _quartic_features(Y) if use_features else None
     K = None if use_features else (Y @ Y.T) ** 2
     b = _block_rows(n, 2, block)

@@ -78,6 +78,12 @@ def _check_dtype(dtype: Any) -> np.dtype:
     return dt
 
 
+#: Pairs with ``1 - <y_i, y_j>`` below this are "close": their terms of the
+#: angle ratio are computed from explicit differences ``|y_i - y_j|^2 / 2``
+#: (the trace identity would lose them to rounding), in float64.
+_CLOSE = 1e-6
+
+
 def _column(
     Y: np.ndarray,
     X_rows: np.ndarray,
@@ -92,35 +98,43 @@ def _column(
     Returns an array of shape ``(len(metrics), len(betas))``. The
     ``(rows, gammas, n)`` stage (exponentials, sums, the product with ``Y``)
     runs in ``dtype``; the ``rows``-by-``rows`` angle stage in ``dtype`` if
-    that is accurate to ``1e-6``, else in float64.
+    that is accurate to ``1e-6``, else in float64. Nearly parallel query
+    pairs are handled exactly (explicit differences, float64 throughout).
     """
     n, d = Y.shape
     G = Y[:m] @ Y.T  # scores of the query rows, float64
     G[np.arange(m), np.arange(m)] = 1.0  # exactly: the self score is the largest
-    shifted = np.minimum(G - 1.0, 0.0).astype(dtype)
-    Yd = Y.astype(dtype, copy=False)
-    # float32: keep exponents above -80 so that no weight is subnormal (slow);
-    # this changes weights by less than 1e-34 relative to the self weight 1.
-    floor = -80.0 if dtype == np.float32 else None
     out = np.empty((len(metrics), betas.size))
     rows = {name: out[i] for i, name in enumerate(metrics)}
     need_outputs = any(name != "self_weight" for name in metrics)
     need_angles = "angle_ratio" in rows or "max_angle_ratio" in rows
+    ci = cj = np.empty(0, dtype=np.int64)
     if need_angles:
-        Gm = G[:, :m]
-        if np.any(1.0 - Gm[~np.eye(m, dtype=bool)] <= 1e-15):
-            raise ValueError(
-                "two of the tokens share a direction: their input angle is zero and the angle "
-                "ratio is undefined"
-            )
-        with np.errstate(divide="ignore"):
-            W = 1.0 / (1.0 - Gm)
-        W[np.arange(m), np.arange(m)] = 0.0
+        den = 1.0 - G[:, :m]
+        ci, cj = np.nonzero(np.triu(den < _CLOSE, k=1))
+        if ci.size:
+            diff = Y[ci] - Y[cj]
+            den_close = 0.5 * np.einsum("pd,pd->p", diff, diff)
+            if np.any(den_close == 0.0):
+                raise ValueError(
+                    "two of the tokens share a direction: their input angle is zero and the "
+                    "angle ratio is undefined"
+                )
+            W_close = 1.0 / den_close
+            den[ci, cj] = den[cj, ci] = np.inf  # excluded from the trace identity
+            dtype = np.dtype(np.float64)  # their outputs must be accurate too
+        den[np.arange(m), np.arange(m)] = np.inf
+        W = 1.0 / den  # zero diagonal, zero at close pairs, at most 1 / _CLOSE
         w = W.sum(axis=1)
         # The angle stage cancels terms of size max(W) * |u|^2; run it in
         # dtype only when the rounding error stays below 1e-6.
         angle_dtype = dtype if W.max() * np.finfo(dtype).eps <= 1e-6 else np.dtype(np.float64)
         Wa = W.astype(angle_dtype)
+    shifted = np.minimum(G - 1.0, 0.0).astype(dtype)
+    Yd = Y.astype(dtype, copy=False)
+    # float32: keep exponents above -80 so that no weight is subnormal (slow);
+    # this changes weights by less than 1e-34 relative to the self weight 1.
+    floor = -80.0 if dtype == np.float32 else None
     chunk = max(1, _CHUNK_ENTRIES // (m * n))
     for start in range(0, betas.size, chunk):
         b = betas[start : start + chunk].astype(dtype)
@@ -150,15 +164,24 @@ def _column(
         # Centre the output directions: 1 - <y_i', y_j'> = |u_i - u_j|^2 / 2.
         U = (Yo - Yo.mean(axis=0)).astype(angle_dtype)
         usq = np.einsum("mkd,mkd->mk", U, U).astype(np.float64)
+        if ci.size:
+            diff_out = Yo[ci] - Yo[cj]  # (pairs, k, d)
+            ratio_close = 0.5 * np.einsum("pkd,pkd->pk", diff_out, diff_out) * W_close[:, None]
         if "angle_ratio" in rows:
             WU = (Wa @ U.reshape(m, k * d)).reshape(m, k, d)
             cross = np.einsum("mkd,mkd->k", U, WU).astype(np.float64)
-            rows["angle_ratio"][sl] = (w @ usq - cross) / (m * (m - 1))
+            total = w @ usq - cross
+            if ci.size:
+                total += 2.0 * ratio_close.sum(axis=0)  # each close pair, both orders
+            rows["angle_ratio"][sl] = total / (m * (m - 1))
         if "max_angle_ratio" in rows:
             for g in range(k):
                 Ug = U[:, g, :]
                 num = 0.5 * (usq[:, g, None] + usq[None, :, g]) - (Ug @ Ug.T)
-                rows["max_angle_ratio"][start + g] = float((num * W).max())
+                worst = float((num * W).max())
+                if ci.size:
+                    worst = max(worst, float(ratio_close[:, g].max()))
+                rows["max_angle_ratio"][start + g] = worst
     return out
 
 
@@ -172,6 +195,7 @@ def phase_diagram(
     *,
     alpha: float = 0.0,
     rows: int | None = None,
+    draws: int = 1,
     dtype: Any = np.float64,
 ) -> np.ndarray:
     """One attention layer on Gaussian tokens over a ``(rho, gamma)`` grid.
@@ -184,6 +208,10 @@ def phase_diagram(
     All columns share the same Gaussian draws ``z_0, ..., z_n`` (common random
     numbers), so the map is smooth in ``rho``: with an integer seed ``s`` the
     tokens of column ``j`` are exactly ``gaussian_tokens(n, d, rhos[j], rng=s)``.
+    With ``draws > 1`` the metric is averaged over independent token sets;
+    draw ``t`` uses the tokens that the ``t``-th call of
+    ``gaussian_tokens(n, d, rho, rng=g)`` returns for ``g =
+    numpy.random.default_rng(s)``.
 
     Parameters
     ----------
@@ -217,6 +245,10 @@ def phase_diagram(
         of ``O(rows n d)`` instead of ``O(n^2 d)`` per grid point; for
         ``"max_angle_ratio"`` it is the maximum over the sampled pairs only.
         Default: all ``n`` (exact).
+    draws : int, default 1
+        Number of independent token sets the metric is averaged over. In low
+        dimension one draw is dominated by the random length of the shared
+        vector ``z_0``; averaging gives the expected map.
     dtype : numpy.float32 or numpy.float64, default float64
         Precision of the large batched stage (the exponentials and the
         product ``A Y``, ``O(rows n d)`` per grid point). float32 is several
@@ -272,15 +304,18 @@ def phase_diagram(
     if m > n:
         raise ValueError(f"rows must be between 2 and n = {n}, got {m}")
     dt = _check_dtype(dtype)
+    draws = check_int(draws, "draws", low=1)
     gen = as_rng(rng)
-    # The same arithmetic as gaussian_tokens, so that seeds agree.
-    Z = gen.standard_normal((n + 1, d)) / np.sqrt(d)
     betas = gammas * np.log(n)
-    out = np.empty((len(metrics), gammas.size, rhos.size))
-    for j, rho in enumerate(rhos):
-        X = np.sqrt(rho) * Z[0] + np.sqrt(1.0 - rho) * Z[1:]
-        Y = normalize(X)
-        out[:, :, j] = _column(Y, X[:m], betas, alpha, m, metrics, dt)
+    out = np.zeros((len(metrics), gammas.size, rhos.size))
+    for _ in range(draws):
+        # The same arithmetic as gaussian_tokens, so that seeds agree.
+        Z = gen.standard_normal((n + 1, d)) / np.sqrt(d)
+        for j, rho in enumerate(rhos):
+            X = np.sqrt(rho) * Z[0] + np.sqrt(1.0 - rho) * Z[1:]
+            Y = normalize(X)
+            out[:, :, j] += _column(Y, X[:m], betas, alpha, m, metrics, dt)
+    out /= draws
     return out[0] if isinstance(metric, str) else out
 
 

@@ -91,12 +91,12 @@ def _add(
 # ---------------------------------------------------------------------------
 
 TOKENS = (
-    "real 2-D array of shape (n, d), n >= 1, d >= 1, finite, every row of positive norm "
-    "(float64: norm in [1.5e-154, 1.3e154]); float32 is kept"
+    "real 2-D array (n, d) with n, d >= 1: finite, every row of positive norm (in "
+    "[1.5e-154, 1.3e154] for float64, so that it can be normalised); float32 stays float32"
 )
 MATRIX = (
-    "real 2-D array of shape (n, d), n >= 1, d >= 1, finite, not all zeros, "
-    "squared Frobenius norm representable in float64"
+    "real 2-D array (n, d) with n, d >= 1: finite, not all zeros, squared norm "
+    "representable in float64"
 )
 
 

@@ -379,3 +379,68 @@ def test_two_tokens_simplex_matches_layer_at_extremes() -> None:
         out = cb.attention_layer(X, beta)
         q_out, _ = cb.simplex_layer(2, beta, rho)
         np.testing.assert_allclose(np.sum(out**2, axis=1), q_out, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# The newer closed forms (gradients, geometry, scaling) at extremes
+# ---------------------------------------------------------------------------
+
+
+def test_simplex_eta_finite_on_the_extreme_grid() -> None:
+    grid = np.array([(n, b, r, q, a) for n, b, r, q, a in _grid()])
+    n, beta, rho, q, alpha = grid.T
+    eta = cb.simplex_eta(n, beta, rho, q, alpha)
+    assert np.all(np.isfinite(eta)) and np.all(eta >= 0.0)
+    # At n = 1e300 and gamma away from gamma_c the finite-n value is the limit
+    # (the gap decays like n^-|gamma (1 - rho) - 1|, 1e-150 here).
+    for rho in (0.3, 0.9):
+        for ratio in (0.5, 2.0):
+            gamma = ratio * cb.critical_gamma(rho)
+            for q, alpha in QA:
+                value = cb.simplex_eta(1e300, gamma * np.log(1e300), rho, q, alpha)
+                limit = cb.simplex_eta_limit(gamma, rho, q, None, alpha)
+                assert value == pytest.approx(limit, rel=1e-12, abs=1e-100)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known bug (gradients.py): simplex_eta squares beta; for beta > 1.3e154 beta**2 overflows "
+    "(RuntimeWarning) and inf * 0 gives nan; the beta^2 terms multiply weights that vanish "
+    "like exp(-beta (1 - rho)), so form beta * weight products before squaring, or cap beta "
+    "where every off-diagonal weight has underflowed"))
+def test_simplex_eta_at_huge_beta() -> None:
+    assert np.isfinite(cb.simplex_eta(10.0, 1e300, 0.3))
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 64])
+def test_sphere_prediction_extremes(d) -> None:
+    n = np.array([1.0, 2.0, 1e6, 1e300])
+    for beta in (0.0, 1.0, 100.0, cb.geometry.MAX_PREDICTION_BETA):
+        w, H = cb.sphere_attention_prediction(n, beta, d)
+        assert np.all(np.isfinite(w)) and np.all(np.isfinite(H))
+        assert np.all((w > 0) & (w <= 1.0))
+        assert np.all(H >= -1e-12) and np.all(H <= np.log(n) + 1e-9)
+        assert w[0] == pytest.approx(1.0, rel=1e-15) and H[0] == pytest.approx(0.0, abs=1e-15)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known bug (geometry.py): sphere_attention_prediction returns nan (RuntimeWarning "
+    "'invalid value') once the Gauss-Jacobi weights of roots_jacobi(m, a, a), a = (d - 3)/2, "
+    "underflow: d >= 256 with beta >= 3000, d >= 3e4 with beta >= 100, d >= 4e6 at any beta; "
+    "work with log-weights, switch to the Bessel form M = Gamma(d/2) (2/beta)^(d/2-1) "
+    "I_(d/2-1)(beta) in log space for large d, or reject such (d, beta) with a ValueError"))
+@pytest.mark.parametrize(("d", "beta"), [(512, 1e3), (10**5, 100.0), (4 * 10**6, 0.0)])
+def test_sphere_prediction_large_dimension(d, beta) -> None:
+    with np.errstate(all="ignore"):
+        w, H = cb.sphere_attention_prediction(1e6, beta, d)
+    assert np.isfinite(w) and np.isfinite(H)
+
+
+def test_scaling_rules_at_extremes() -> None:
+    n = np.array([1.0, 1.0 + 1e-12, 2.0, 1e6, 1e300, 1.7e308])
+    for factor in (cb.yarn_factor(n, 4096), cb.qwen_logn_factor(n), cb.llama4_factor(n),
+                   cb.ssmax_factor(n)):
+        assert np.all(np.isfinite(factor)) and np.all(factor >= 0)
+    assert cb.ssmax_factor(1.7e308, 0.43) == pytest.approx(0.43 * np.log(1.7e308), rel=1e-15)
+    assert cb.critical_beta(1e300, 1.0 - 1e-9) == pytest.approx(np.log(1e300) / 1e-9, rel=1e-7)
+    g = cb.effective_gamma(1.0, 1.0 + 2**-52)  # log n is tiny, gamma huge but finite
+    assert np.isfinite(g) and g > 1e15

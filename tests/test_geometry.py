@@ -331,3 +331,48 @@ X_GOOD = np.random.default_rng(15).standard_normal((5, 3))
 def test_bad_inputs_raise_naming_the_argument(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call()
+
+
+# ---------------------------------------------------------------------------
+# cluster_count
+
+
+def _cluster_count_dense(X, angle):
+    from scipy.sparse.csgraph import connected_components
+
+    Y = _unit(X)
+    return connected_components(Y @ Y.T > np.cos(angle), directed=False)[0]
+
+
+def test_cluster_count_matches_dense_components_and_blocks():
+    rng = np.random.default_rng(16)
+    centres = _unit(rng.standard_normal((5, 3)))
+    X = np.repeat(centres, 30, axis=0) + 0.05 * rng.standard_normal((150, 3))
+    X = X[rng.permutation(150)]
+    for angle in (0.02, 0.1, 0.3, 1.0, np.pi):
+        ref = _cluster_count_dense(X, angle)
+        for block in (None, 1, 7, 150):
+            assert cb.cluster_count(X, angle, block=block) == ref
+    assert cb.cluster_count(X, np.pi) == 1
+    assert cb.cluster_count(X, 1e-9) == 150
+
+
+def test_cluster_count_in_the_plane_counts_wide_gaps():
+    # Single linkage on the circle: clusters = gaps between neighbouring angles wider than `angle`.
+    theta = np.random.default_rng(17).uniform(-np.pi, np.pi, 200)
+    X = np.column_stack([np.cos(theta), np.sin(theta)])
+    s = np.sort(theta)
+    gaps = np.diff(np.append(s, s[0] + 2 * np.pi))
+    for angle in (0.01, 0.03, 0.08):
+        assert cb.cluster_count(X, angle) == max(int(np.sum(gaps > angle)), 1)
+
+
+def test_cluster_count_bad_inputs_name_the_argument():
+    with pytest.raises(ValueError, match="angle"):
+        cb.cluster_count(X_GOOD, 0.0)
+    with pytest.raises(ValueError, match="angle"):
+        cb.cluster_count(X_GOOD, 4.0)
+    with pytest.raises(ValueError, match="block"):
+        cb.cluster_count(X_GOOD, 0.1, block=0)
+    with pytest.raises(ValueError, match="X"):
+        cb.cluster_count(np.zeros((2, 2)), 0.1)

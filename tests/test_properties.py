@@ -334,3 +334,103 @@ def test_iterate_layers_composes_the_layer(n, beta, rho, alpha) -> None:
     assume(r1 < 1.0)  # rho = 1 (full collapse) is outside simplex_layer's domain
     q2, r2 = cb.simplex_layer(n, 2 * beta, r1, q1, alpha)
     np.testing.assert_allclose(traj[2][0] @ traj[2][0], q2, rtol=1e-11)
+
+
+# ---------------------------------------------------------------------------
+# Gradients, phase and scaling helpers
+# ---------------------------------------------------------------------------
+
+
+@FAST
+@given(token_matrices(max_n=6, max_d=4), st.floats(0.0, 20.0), alphas,
+       st.floats(-3.0, 3.0), st.integers(0, 2**32))
+def test_jvp_is_the_linear_map_of_the_jacobian(X, beta, alpha, c, seed) -> None:
+    g = np.random.default_rng(seed)
+    V, W = g.standard_normal((2, *X.shape))
+    JV, JW = cb.jvp(X, beta, V, alpha), cb.jvp(X, beta, W, alpha)
+    J = cb.layer_jacobian(X, beta, alpha)
+    scale = 1.0 + (1.0 + beta) ** 2 * np.abs(J).max()
+    np.testing.assert_allclose(JV.ravel(), J @ V.ravel(), rtol=0, atol=1e-12 * scale * 10)
+    np.testing.assert_allclose(cb.jvp(X, beta, c * V + W, alpha), c * JV + JW, rtol=0,
+                               atol=1e-12 * scale * 10)
+    stacked = cb.jvp(X, beta, np.stack([V, W]), alpha)
+    np.testing.assert_allclose(stacked, np.stack([JV, JW]), rtol=1e-13, atol=1e-13 * scale)
+    # Only directions enter attention: moving a token along itself changes nothing but
+    # the residual term.
+    np.testing.assert_allclose(cb.jvp(X, beta, X, alpha), alpha * X, rtol=0,
+                               atol=1e-12 * scale * (1 + np.abs(X).max()))
+    eta = cb.eta(X, beta, alpha)
+    assert eta >= 0.0
+    assert eta == pytest.approx(np.sum(J**2) / J.shape[0], rel=1e-9, abs=1e-12 * scale)
+
+
+@FAST
+@given(token_matrices(), betas)
+def test_max_attention_weight_is_the_row_maximum(X, beta) -> None:
+    n = X.shape[0]
+    w = cb.max_attention_weight(X, beta)
+    A = cb.attention_weights(X, beta)
+    np.testing.assert_allclose(w, A.max(axis=1), rtol=1e-12)
+    assert np.all(w >= 1.0 / n * (1 - 1e-12)) and np.all(w <= 1.0)
+    counts = cb.top_mass_count(X, beta, 0.9)
+    assert np.all((counts >= 1) & (counts <= n))
+
+
+@FAST
+@given(st.lists(st.floats(1.0, 1e300), min_size=2, max_size=6), st.floats(1.0, 1e5),
+       st.floats(0.0, 0.99))
+def test_scaling_rules_are_monotone_and_consistent(ns, L, rho) -> None:
+    n = np.sort(np.array(ns))
+    for factor in (cb.yarn_factor(n, L), cb.qwen_logn_factor(n, L + 1.0), cb.llama4_factor(n),
+                   cb.ssmax_factor(n)):
+        assert np.all(np.isfinite(factor)) and np.all(factor >= 0.0)
+        assert np.all(np.diff(factor) >= -1e-12 * np.abs(factor[1:]))
+    assert np.all(cb.yarn_factor(n[n <= L], L) == 1.0)
+    big = n[n > 1.0 + 1e-9]
+    if big.size:
+        np.testing.assert_allclose(cb.effective_gamma(cb.critical_beta(big, rho), big),
+                                   cb.critical_gamma(rho), rtol=1e-13)
+        np.testing.assert_allclose(cb.effective_gamma(cb.ssmax_factor(big, 0.43), big), 0.43,
+                                   rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: cb.gaussian_tokens(7, 5, 0.3, rng=rng),
+        lambda rng: cb.uniform_sphere_tokens(7, 5, rng=rng),
+        lambda rng: cb.eta_hutchinson(cb.simplex_tokens(6, 0.3), 2.0, probes=3, rng=rng,
+                                      return_std=True),
+        lambda rng: cb.eta_phase_diagram([0.3], [0.5, 2.0], n=12, d=6, rng=rng, probes=2),
+        lambda rng: cb.phase_diagram([0.3], [0.5, 2.0], n=12, d=6, rng=rng),
+        lambda rng: cb.sparsity_sweep([10, 20], [1.0], d=6, rho=0.3, rows=4, rng=rng),
+        lambda rng: cb.gaussian_top_scores(1e6, 2, size=3, rng=rng),
+        lambda rng: cb.sphere_top_distances(1e6, 3, 2, size=3, rng=rng),
+        lambda rng: cb.top_gaps([100.0, 1e4], ds=(3,), size=5, rng=rng),
+        lambda rng: tuple(vars(cb.diagnose(cb.gaussian_tokens(30, 4, 0.3, rng=1), 2.0, rng=rng,
+                                           queries=5, pairs=20)).values()),
+    ],
+    ids=["gaussian_tokens", "uniform_sphere_tokens", "eta_hutchinson", "eta_phase_diagram",
+         "phase_diagram", "sparsity_sweep", "gaussian_top_scores", "sphere_top_distances",
+         "top_gaps", "diagnose"],
+)
+def test_same_seed_same_result(make) -> None:
+    """Every random function: a seed, or a fresh Generator with that seed, reproduces."""
+    def flat(value):
+        if isinstance(value, dict):
+            return [flat(v) for _, v in sorted(value.items())]
+        if isinstance(value, (tuple, list)):
+            return [flat(v) for v in value]
+        return np.asarray(value, dtype=float) if not isinstance(value, str) else value
+
+    def same(a, b):
+        if isinstance(a, list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        if isinstance(a, str):
+            return a == b
+        return np.array_equal(a, b, equal_nan=True)
+
+    first = flat(make(11))
+    assert same(first, flat(make(11)))
+    assert same(first, flat(make(np.random.default_rng(11))))
+    assert not same(first, flat(make(12)))
