@@ -131,9 +131,9 @@ def _augment(Y: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, bool]:
     return K, Q, clamp
 
 
-def _exp_scores(Q: np.ndarray, K: np.ndarray, out: np.ndarray, clamp: bool) -> np.ndarray:
-    """``out = exp(Q @ K.T)`` in place (clipping the exponent at 0 if ``clamp``)."""
-    np.matmul(Q, K.T, out=out)
+def _exp_scores(A: np.ndarray, B: np.ndarray, out: np.ndarray, clamp: bool) -> np.ndarray:
+    """``out = exp(A @ B.T)`` in place (clipping the exponent at 0 if ``clamp``)."""
+    np.matmul(A, B.T, out=out)
     if clamp:
         np.minimum(out, 0.0, out=out)
     return np.exp(out, out=out)
@@ -166,17 +166,20 @@ def _attend(Y: np.ndarray, beta: float, block: int | None) -> np.ndarray:
         np.matmul(E, V, out=t)
         target += t
 
+    # Tiles are stored transposed, F = E_IJ^T of shape (columns, rows): the
+    # product K_J Q_I^T (long side first) runs about 25% faster in OpenBLAS
+    # than Q_I K_J^T, for the same numbers.
     for i0 in range(0, n, rows):
         I = slice(i0, min(i0 + rows, n))
         m = I.stop - i0
-        E = _exp_scores(Q[I], K[I], tile[: m * m].reshape(m, m), clamp)
-        E.reshape(-1)[:: m + 1] = 0.0  # the self terms are added exactly later
-        add(acc[I], E, K[I])
+        F = _exp_scores(K[I], Q[I], tile[: m * m].reshape(m, m), clamp)
+        F.reshape(-1)[:: m + 1] = 0.0  # the self terms are added exactly later
+        add(acc[I], F.T, K[I])
         for j0 in range(I.stop, n, cols):
             J = slice(j0, min(j0 + cols, n))
-            E = _exp_scores(Q[I], K[J], tile[: m * (J.stop - j0)].reshape(m, -1), clamp)
-            add(acc[I], E, K[J])
-            add(acc[J], E.T, K[I])
+            F = _exp_scores(K[J], Q[I], tile[: m * (J.stop - j0)].reshape(-1, m), clamp)
+            add(acc[I], F.T, K[J])
+            add(acc[J], F, K[I])
     return acc
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.special import logsumexp, roots_jacobi
+from scipy.special import logsumexp, roots_jacobi, roots_legendre
 
 from ._checks import as_real_array, as_tokens, check_int, check_real
 from .attention import _block_rows, _row_blocks, attention_layer, normalize
@@ -95,25 +95,49 @@ def max_attention_weight(X: Any, beta: float, *, block: int | None = None) -> np
     return out
 
 
+def _log_window_integral(beta: float, k: float) -> tuple[float, float]:
+    """``log`` of ``int exp(beta c) (1 - c^2)^k dc`` over ``[-1, 1]``, and the tilted mean of ``c``.
+
+    For large ``k`` the integrand is a narrow, smooth bump; Gauss-Legendre
+    quadrature on a window of 16 standard deviations around its peak (clipped
+    to ``[-1, 1]``, where the integrand vanishes to high order) is accurate to
+    rounding.
+    """
+    peak = 2.0 * beta / (2.0 * k + np.sqrt(4.0 * k * k + 4.0 * beta * beta))
+    width = (1.0 - peak * peak) / np.sqrt(2.0 * k * (1.0 + peak * peak))
+    lo, hi = max(-1.0, peak - 16.0 * width), min(1.0, peak + 16.0 * width)
+    x, w = roots_legendre(200)
+    c = 0.5 * (hi - lo) * x + 0.5 * (hi + lo)
+    terms = np.log(0.5 * (hi - lo) * w) + beta * c + k * np.log1p(-c * c)
+    total = logsumexp(terms)
+    return float(total), float(np.exp(terms - total) @ c)
+
+
 def _cosine_tilt(beta: float, d: int) -> tuple[float, float]:
     """``(log M, t)`` for the cosine ``c`` between a fixed and a uniform unit vector of ``R^d``.
 
     ``M = E exp(beta c)`` and ``t = E[c exp(beta c)] / M``. The density of
-    ``c`` is proportional to ``(1 - c^2)^((d - 3)/2)`` on ``[-1, 1]`` (a Jacobi
-    weight), so Gauss-Jacobi quadrature is exact up to the polynomial
-    approximation of ``exp(beta c)``; ``64 + beta/2`` nodes give double
-    precision for ``beta <= 1e4``. For ``d = 1``, ``c = +-1``.
+    ``c`` is proportional to ``(1 - c^2)^((d - 3)/2)`` on ``[-1, 1]``. For
+    ``d <= 64`` this is a Jacobi weight and Gauss-Jacobi quadrature with
+    ``64 + beta/2`` nodes is accurate to rounding for ``beta <= 1e4``; for
+    larger ``d`` the density is a narrow bump and a windowed Gauss-Legendre
+    rule is used, with the normaliser computed by the same rule so that their
+    rounding errors cancel. For ``d = 1``, ``c = +-1``.
     """
     if d == 1:
         return beta + np.log1p(np.exp(-2.0 * beta)) - np.log(2.0), float(np.tanh(beta))
-    a = (d - 3) / 2.0
-    nodes, weights = roots_jacobi(64 + int(np.ceil(beta / 2.0)), a, a)
-    with np.errstate(divide="ignore"):
-        logw = np.log(weights)
-    tilted = logw + beta * nodes
-    log_m = float(logsumexp(tilted) - logsumexp(logw))
-    p = np.exp(tilted - logsumexp(tilted))
-    return log_m, float(p @ nodes)
+    if d <= 64:
+        a = (d - 3) / 2.0
+        nodes, weights = roots_jacobi(64 + int(np.ceil(beta / 2.0)), a, a)
+        with np.errstate(divide="ignore"):  # a weight may underflow to 0 (log = -inf)
+            logw = np.log(weights)
+        tilted = logw + beta * nodes
+        log_m = float(logsumexp(tilted) - logsumexp(logw))
+        p = np.exp(tilted - logsumexp(tilted))
+        return log_m, float(p @ nodes)
+    log_num, t = _log_window_integral(beta, (d - 3) / 2.0)
+    log_den, _ = _log_window_integral(0.0, (d - 3) / 2.0)
+    return log_num - log_den, t
 
 
 def sphere_attention_prediction(n: Any, beta: float, d: int) -> tuple[Any, Any]:
@@ -121,7 +145,7 @@ def sphere_attention_prediction(n: Any, beta: float, d: int) -> tuple[Any, Any]:
 
     For ``n`` tokens drawn independently and uniformly on the unit sphere of
     ``R^d``, the cosines ``c_ij`` (``j != i``) of row ``i`` are independent
-    with mean-generating function ``M(beta) = E exp(beta c)``. Replacing the
+    with moment-generating function ``M(beta) = E exp(beta c)``. Replacing the
     sum over the ``n - 1`` other tokens by its mean (law of large numbers)
     gives, with ``u = (n - 1) M exp(-beta)`` and ``t = M'(beta) / M(beta)``,
 
@@ -440,6 +464,7 @@ def iterate_layers(
     """
     Xa = as_tokens(X)
     betas = as_real_array(betas, "betas", low=0.0)
+    alpha = check_real(alpha, "alpha", low=0.0)
     if betas.ndim != 1:
         raise ValueError(
             f"betas must be a 1-D sequence, one value per layer; got shape {betas.shape}"
@@ -468,8 +493,12 @@ def collapse_metrics(trajectory: Any) -> dict[str, np.ndarray]:
 
     Raises
     ------
+    TypeError
+        If ``trajectory`` is not an array of real numbers.
     ValueError
-        If ``trajectory`` is not 3-D, or a layer is not a valid token matrix.
+        If ``trajectory`` is not 3-D, has fewer than 2 tokens per layer, or
+        a layer is not a valid token matrix (NaN, inf, a zero row); the
+        message names the layer, e.g. ``trajectory[3]``.
 
     Examples
     --------
@@ -486,15 +515,25 @@ def collapse_metrics(trajectory: Any) -> dict[str, np.ndarray]:
         raise TypeError(
             f"trajectory must be a 3-D array (layers, n, d), got {type(trajectory).__name__}"
         )
-    T = np.asarray(trajectory)
+    try:
+        T = np.asarray(trajectory)
+    except Exception as exc:
+        raise TypeError(
+            f"trajectory must be a 3-D array (layers, n, d) of real numbers: {exc}"
+        ) from exc
     if T.ndim != 3:
         raise ValueError(
             f"trajectory must be 3-D with shape (layers, n, d); got shape {T.shape}"
         )
+    if T.shape[1] < 2:
+        raise ValueError(
+            f"trajectory must hold n >= 2 tokens per layer to have a pair; got n = {T.shape[1]}"
+        )
+    layers = [as_tokens(x, f"trajectory[{layer}]") for layer, x in enumerate(T)]
     return {
-        "mean_cosine": np.array([mean_cosine(x) for x in T]),
-        "effective_rank": np.array([effective_rank(x) for x in T]),
-        "rank_one_residual": np.array([rank_one_residual(x) for x in T]),
+        "mean_cosine": np.array([mean_cosine(x) for x in layers]),
+        "effective_rank": np.array([effective_rank(x) for x in layers]),
+        "rank_one_residual": np.array([rank_one_residual(x) for x in layers]),
     }
 
 

@@ -26,7 +26,8 @@ singular value
 - :func:`simplex_eta`: ``eta`` in closed form for the simplex, at any finite ``n``.
 - :func:`simplex_eta_limit`: the ``n -> infinity`` limits (Theorem 2.4 of the paper).
 
-All computations are in float64. The block formula and the scalar formulas
+All computations are in float64 (:func:`eta_phase_diagram` can use float32).
+The block formula and the scalar formulas
 are this book's derivation, checked against finite differences in the tests.
 """
 
@@ -57,11 +58,16 @@ MAX_JACOBIAN_SIZE = 4096
 #: Largest ``n`` for which :func:`eta` computes the exact value.
 MAX_EXACT_N = 4096
 
+#: Largest ``beta`` accepted by :func:`eta`, whose rounding error grows like ``1e-16 beta^2``.
+MAX_EXACT_BETA = 1e6
+
 #: Entries of one block of per-probe scores in :func:`jvp` (probes * rows * n).
 _BLOCK_ENTRIES = 1 << 20
 
 
-def _prepare(X: Any, beta: Any, alpha: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+def _prepare(
+    X: Any, beta: Any, alpha: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
     """Validated ``(X, Y, norms, beta, alpha)``, all float64."""
     Xa = np.asarray(as_tokens(X), dtype=np.float64)
     beta = check_real(beta, "beta", low=0.0)
@@ -70,8 +76,21 @@ def _prepare(X: Any, beta: Any, alpha: Any) -> tuple[np.ndarray, np.ndarray, np.
     return Xa, Xa / norms[:, None], norms, beta, alpha
 
 
+def _cosines(Y: np.ndarray, rows: slice) -> np.ndarray:
+    """``Y[rows] @ Y.T``, with the self cosines set to exactly 1 and all others clipped to 1."""
+    c = Y[rows] @ Y.T
+    np.minimum(c, 1.0, out=c)
+    idx = np.arange(rows.stop - rows.start)
+    c[idx, idx + rows.start] = 1.0
+    return c
+
+
 def _softmax_block(G: np.ndarray, beta: float) -> np.ndarray:
-    """Row-stochastic ``softmax(beta * G)`` for a block of cosines ``G`` (max score is ``beta``)."""
+    """Row-stochastic ``softmax(beta * G)`` for a block of cosines ``G`` from :func:`_cosines`.
+
+    Every row holds its self cosine 1, so every exponent is ``<= 0``, the
+    largest is exactly 0, and each row sum is at least one.
+    """
     E = np.exp(beta * (G - 1.0))
     E /= E.sum(axis=1, keepdims=True)
     return E
@@ -130,7 +149,7 @@ def layer_jacobian(X: Any, beta: float, alpha: float = 0.0) -> np.ndarray:
             f"X has n * d = {n * d} entries; layer_jacobian builds an (n d)-by-(n d) matrix and "
             f"allows n * d <= {MAX_JACOBIAN_SIZE}. Use jvp, eta or eta_hutchinson instead."
         )
-    c = Y @ Y.T
+    c = _cosines(Y, slice(0, n))
     A = _softmax_block(c, beta)
     m = A @ Y
     eye = np.eye(d)
@@ -219,13 +238,14 @@ def _jvp_blocks(
     m = n if m is None else m
     # U = P_k v_k: the change of the directions y_k.
     U = (V - Y[None] * np.einsum("kb,pkb->pk", Y, V)[:, :, None]) / r[None, :, None]
-    U_rows = np.ascontiguousarray(U.transpose(1, 0, 2)).reshape(n, p * d)  # U_rows[k] = (u_k^1..u_k^p)
+    # U_rows[k] = (u_k^1, ..., u_k^p), one row per token.
+    U_rows = np.ascontiguousarray(U.transpose(1, 0, 2)).reshape(n, p * d)
     U_flat = U.reshape(p * n, d)
     b = _block_rows(n, 2 * p, block)
     for start in range(0, m, b):
         rows = slice(start, min(start + b, m))
         nb = rows.stop - rows.start
-        c = Y[rows] @ Y.T  # (nb, n)
+        c = _cosines(Y, rows)  # (nb, n)
         # dS / beta = <y_i, u_k> + <u_i, y_k>, per probe: (p, nb, n).
         dS = (Y[rows] @ U_flat.T).reshape(nb, p, n).transpose(1, 0, 2)
         dS += (U[:, rows].reshape(p * nb, d) @ Y.T).reshape(p, nb, n)
@@ -261,7 +281,10 @@ def _squared_norms(
     block: int | None,
     m: int | None = None,
 ) -> np.ndarray:
-    """``||J(beta_k) v_p||^2`` (output rows ``< m``) for every beta and probe: ``(len(betas), p)``."""
+    """``||J(beta_k) v_p||^2`` (output rows ``< m``) for every beta and probe.
+
+    Returns an array of shape ``(len(betas), p)``.
+    """
     sq = np.zeros((betas.size, V.shape[0]))
     for _, k, JV in _jvp_blocks(Y, r, betas, alpha, V, block, m):
         sq[k] += np.einsum("pia,pia->p", JV, JV)
@@ -341,14 +364,15 @@ def eta(X: Any, beta: float, alpha: float = 0.0, *, block: int | None = None) ->
     ``O(n^2)`` at most, hence the limit ``n <= MAX_EXACT_N = 4096``. For
     longer contexts use :func:`eta_hutchinson`. The softmax-derivative terms
     carry a factor ``beta^2``, so the absolute rounding error is of order
-    ``1e-16 * beta^2 / q`` (``1e-12`` at ``beta = 100``).
+    ``1e-16 * beta^2 / q`` (``1e-12`` at ``beta = 100``); ``beta`` is limited
+    to ``MAX_EXACT_BETA = 1e6``.
 
     Parameters
     ----------
     X : array_like, shape (n, d)
         Tokens, one per row.
     beta : float
-        Attention scaling factor, finite and ``>= 0``.
+        Attention scaling factor, in ``[0, 1e6]``.
     alpha : float, default 0.0
         Residual strength, finite and ``>= 0``.
     block : int, optional
@@ -363,7 +387,8 @@ def eta(X: Any, beta: float, alpha: float = 0.0, *, block: int | None = None) ->
     Raises
     ------
     TypeError, ValueError
-        On a bad ``X``, ``beta``, ``alpha`` or ``block``, or ``n > 4096``.
+        On a bad ``X``, ``beta``, ``alpha`` or ``block``, ``beta > 1e6`` or
+        ``n > 4096``.
 
     Examples
     --------
@@ -376,6 +401,11 @@ def eta(X: Any, beta: float, alpha: float = 0.0, *, block: int | None = None) ->
     """
     _, Y, r, beta, alpha = _prepare(X, beta, alpha)
     n, d = Y.shape
+    if beta > MAX_EXACT_BETA:
+        raise ValueError(
+            f"beta must lie in [0, {MAX_EXACT_BETA:g}] for eta (its rounding error grows like "
+            f"1e-16 beta^2), got {beta:g}. Use eta_hutchinson for larger beta."
+        )
     if n > MAX_EXACT_N:
         raise ValueError(
             f"X has n = {n} rows; eta computes the exact value for n <= {MAX_EXACT_N}. "
@@ -390,7 +420,7 @@ def eta(X: Any, beta: float, alpha: float = 0.0, *, block: int | None = None) ->
     total = 0.0
     for start in range(0, n, b):
         rows = slice(start, min(start + b, n))
-        c = Y[rows] @ Y.T  # c_ik = <y_i, y_k>
+        c = _cosines(Y, rows)  # c_ik = <y_i, y_k>
         A = _softmax_block(c, beta)
         m = A @ Y
         mu = m @ Y.T  # mu_ik = <m_i, y_k>
@@ -616,6 +646,11 @@ def eta_phase_diagram(
             f"n must be at most {MAX_EXACT_N} for method='exact'; got n = {n}. "
             "Use method='hutchinson'."
         )
+    if method == "exact" and gammas.max() * np.log(n) > MAX_EXACT_BETA:
+        raise ValueError(
+            f"gammas must satisfy gamma log n <= {MAX_EXACT_BETA:g} for method='exact'; "
+            f"got gamma = {gammas.max():g} with n = {n}. Use method='hutchinson'."
+        )
     gen = as_rng(rng)
     # The same arithmetic as gaussian_tokens, so that seeds agree.
     Z = gen.standard_normal((n + 1, d)) / np.sqrt(d)
@@ -700,23 +735,24 @@ def simplex_eta(
             )
     n, beta, rho, p, t, r, q, alpha, d = np.broadcast_arrays(n, beta, rho, p, t, r, q, alpha, d)
     sq = np.sqrt(q)
-    # Inner products with m_i = p y_i + r sum_{j != i} y_j ((n - 1) r = t).
-    mu_ii = p + t * rho  # <y_i, m_i>
-    mu_ik = p * rho + r * (1.0 - rho) + t * rho  # <y_k, m_i>, k != i
-    nu = p * mu_ii + t * mu_ik  # ||m_i||^2
-    # Off-diagonal blocks: (n - 1) r^2 ||M_ik||_F^2 per row.
-    M2 = (d - 1.0) + 2.0 * beta * (rho * mu_ik - mu_ii)
-    M2 = M2 + beta**2 * (1.0 - 2.0 * mu_ik + nu) * (1.0 - rho**2)
-    cross = t * r * M2 / q
-    # Diagonal block (A_ii + beta C_i) P_i + alpha I.
-    tr_CP = (1.0 - nu) - (p + t * rho**2 - mu_ii**2)
-    T1 = p**2 + t * r + 2.0 * p * t * rho**2 + t * (t - r) * rho**2
-    C_F2 = T1 - 2.0 * (p * mu_ii**2 + t * mu_ik**2) + nu**2
-    Sy2 = p**2 + 2.0 * p * t * rho**2 + t * r * rho**2 + t * (t - r) * rho**3
-    Cy2 = Sy2 - 2.0 * mu_ii * (p * mu_ii + t * rho * mu_ik) + mu_ii**2 * nu
-    tr_C2P = C_F2 - Cy2
-    diag = p**2 * (d - 1.0) / q + 2.0 * p * (beta * tr_CP / q + alpha * (d - 1.0) / sq)
-    diag = diag + beta**2 * tr_C2P / q + 2.0 * alpha * beta * tr_CP / sq + alpha**2 * d
+    a = 1.0 - rho
+    # s = p - r without cancellation (r = 0 when n = 1).
+    s = np.where(n > 1.0, -p * np.expm1(-beta * a), p)
+    # Centred at y_i: with g_j = y_j - y_i and delta = m_i - y_i = r sum_j g_j, every
+    # quantity below is a product of the small weights t, r and is free of cancellation;
+    # beta multiplies them one factor at a time, so that beta^2 never overflows.
+    bt, br = beta * t, beta * r
+    # Off-diagonal blocks, sum over k != i of r^2 ||(I + beta (y_k - m_i) y_i^T) P_k||_F^2, using
+    # rho <y_k, m_i> - <y_i, m_i> = -a (1 + rho - rho r - t) and
+    # ||y_k - m_i||^2 = a (2 s + t (r + t)).
+    cross = t * r * (d - 1.0) - 2.0 * bt * r * a * (1.0 + rho - rho * r - t)
+    cross = (cross + bt * br * a * (2.0 * s + t * (r + t)) * (1.0 - rho**2)) / q
+    # Diagonal block (p I + beta C_i) P_i + alpha I, with tr(C_i Pi_i) and tr(C_i^2 Pi_i).
+    tr_CP = a * t * (1.0 + rho - r - t * rho)
+    tr_C2P_t = a * a * (r * (1.0 + 2.0 * s) + t * s * s - a * p * p * (r + t))  # divided by t
+    b_tr_CP = beta * tr_CP
+    diag = p**2 * (d - 1.0) / q + 2.0 * p * (b_tr_CP / q + alpha * (d - 1.0) / sq)
+    diag = diag + bt * (beta * tr_C2P_t) / q + 2.0 * alpha * b_tr_CP / sq + alpha**2 * d
     out = np.maximum((cross + diag) / d, 0.0)
     return _scalar_or_array(out)
 

@@ -253,9 +253,11 @@ def phase_diagram(
         Precision of the large batched stage (the exponentials and the
         product ``A Y``, ``O(rows n d)`` per grid point). float32 is several
         times faster and changes the metrics by about ``1e-6``. The
-        ``rows``-by-``rows`` angle stage runs in ``dtype`` too unless two
-        query tokens are so close that float32 rounding would exceed
-        ``1e-6`` (typical for ``d <= 3``); then it runs in float64.
+        ``rows``-by-``rows`` angle stage runs in ``dtype`` too unless
+        float32 rounding would exceed ``1e-6`` there. Nearly parallel query
+        tokens (``1 - <y_i, y_j> < 1e-6``, common for ``d <= 3``) get their
+        terms from explicit differences ``|y_i - y_j|^2 / 2``, and their
+        column is computed entirely in float64.
 
     Returns
     -------

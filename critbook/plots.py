@@ -1055,7 +1055,8 @@ def plot_limit_approach(
     value the angle ratio (:func:`critbook.simplex_angle_ratio`) or the self
     weight (:func:`critbook.simplex_self_weight`). Dashed: reference lines
     ``C n^(-e)`` with the exponent ``e`` of
-    :func:`critbook.approach_exponent`, anchored at the largest ``n``.
+    :func:`critbook.approach_exponent`, through three times the error at the
+    largest ``n`` (parallel to the curve, just above it).
     Errors below ``1e-13`` (rounding level) are not drawn.
 
     Parameters
@@ -1111,7 +1112,8 @@ def plot_limit_approach(
         ax.plot(ns[ok], err[ok], color=color, lw=2,
                 label=rf"$\gamma = {ratio:g}\,\gamma_c$: slope $-{e:.2g}$")
         anchor = np.flatnonzero(ok)[-1]
-        ax.plot(ns[ok], err[anchor] * (ns[ok] / ns[anchor]) ** (-e), color=color, lw=1,
+        # Shifted up by a factor 3 so that it stays visible next to the curve.
+        ax.plot(ns[ok], 3.0 * err[anchor] * (ns[ok] / ns[anchor]) ** (-e), color=color, lw=1,
                 ls="--")
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -1238,6 +1240,12 @@ def plot_sparsity(
     ax.plot(ns, 0.9 * ns, color="0.4", lw=1, ls=":", label=r"$0.9\,n$ (uniform)")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    ax.xaxis.set_major_locator(FixedLocator(ns))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(ns, [f"{n:g}" for n in ns])
     ax.set_xlabel("number of tokens $n$")
     ax.set_ylabel("tokens holding 90% of the weight")
     if title is not None:

@@ -103,13 +103,24 @@ def _log_ratio(n: np.ndarray, beta: np.ndarray, rho: np.ndarray) -> np.ndarray:
         return np.log(n - 1.0) - beta * (1.0 - rho)
 
 
+def _broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
+    """``np.broadcast_arrays`` with an error message that names the arguments."""
+    try:
+        return np.broadcast_arrays(*arrays.values())
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in arrays.items())
+        raise ValueError(
+            f"the shapes of the arguments must broadcast together; got {shapes}"
+        ) from None
+
+
 def _weights(n: Any, beta: Any, rho: Any) -> tuple[np.ndarray, ...]:
     """Validated broadcast arrays and the self weight ``p``, its complement ``t``
     and the off-diagonal weight ``r``."""
     n = as_real_array(n, "n", low=1.0)
     beta = as_real_array(beta, "beta", low=0.0)
     rho = np.asarray(check_rho(rho), dtype=np.float64)
-    n, beta, rho = np.broadcast_arrays(n, beta, rho)
+    n, beta, rho = _broadcast(n=n, beta=beta, rho=rho)
     u = _log_ratio(n, beta, rho)
     p = expit(-u)
     t = expit(u)  # 1 - p, without cancellation
@@ -155,18 +166,27 @@ def simplex_self_weight(n: Any, beta: Any, rho: Any) -> Any:
 
 def _layer_terms(
     n: Any, beta: Any, rho: Any, q: Any, alpha: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(rho, a, D)`` with ``D = ||x_i'||^2``, and broadcast shape helper."""
+) -> tuple[np.ndarray, ...]:
+    """``(rho, a, D, N, m)``: ``||x_i'||^2 = m^2 D`` and ``<x_i', x_j'> = m^2 N``,
+    with ``a`` the coefficient of ``y_i`` divided by the scale ``m``."""
     q = as_real_array(q, "q", low=0.0, low_open=True)
     alpha = as_real_array(alpha, "alpha", low=0.0)
+    q, alpha = _broadcast(q=q, alpha=alpha)
     n, beta, rho, p, t, r = _weights(n, beta, rho)
-    n, rho, q, alpha, p, t, r, beta = np.broadcast_arrays(n, rho, q, alpha, p, t, r, beta)
+    n, rho, q, alpha, p, t, r, beta = _broadcast(
+        n=n, rho=rho, q=q, alpha=alpha, p=p, t=t, r=r, beta=beta
+    )
     # p - r = p (1 - e^{-beta (1 - rho)}), free of cancellation (r = 0 when n = 1).
     a = np.where(n > 1.0, -p * np.expm1(-beta * (1.0 - rho)), p) + alpha * np.sqrt(q)
     rs1 = r + rho * t  # r <y_i, S> = r (1 + (n - 1) rho)
     nr = r + t  # n r
-    D = a * a + 2.0 * a * rs1 + rs1 * nr  # ||x_i'||^2
-    return rho, a, D, q
+    # Everything is homogeneous of degree 2 in (a, r s1, n r): scale by m = max(a, 1)
+    # so that a huge residual does not overflow the squares.
+    m = np.maximum(a, 1.0)
+    a, rs1, nr = a / m, rs1 / m, nr / m
+    D = a * a + 2.0 * a * rs1 + rs1 * nr  # ||x_i'||^2 / m^2
+    N = a * a * rho + 2.0 * a * rs1 + rs1 * nr  # <x_i', x_j'> / m^2
+    return rho, a, D, N, m
 
 
 def _angle_ratio(a: np.ndarray, D: np.ndarray) -> np.ndarray:
@@ -217,9 +237,14 @@ def simplex_layer(
     >>> [round(simplex_layer(n, g * gc * np.log(n), rho)[1], 3) for g in (0.7, 1.0, 1.3)]
     [1.0, 0.5, 0.2]
     """
-    rho, a, D, _ = _layer_terms(n, beta, rho, q, alpha)
-    rho_out = 1.0 - _angle_ratio(a, D) * (1.0 - rho)
-    return _scalar_or_array(D), _scalar_or_array(rho_out)
+    rho, a, D, N, m = _layer_terms(n, beta, rho, q, alpha)
+    with np.errstate(over="ignore"):
+        q_out = m * m * D
+    # Two exact forms: N / D (a sum of non-negative terms, accurate when small) and
+    # 1 - lambda (1 - rho) (accurate near 1, where the tokens collapse).
+    ratio = N / D
+    rho_out = np.where(ratio < 0.5, ratio, 1.0 - _angle_ratio(a, D) * (1.0 - rho))
+    return _scalar_or_array(q_out), _scalar_or_array(rho_out)
 
 
 def simplex_angle_ratio(
@@ -248,7 +273,7 @@ def simplex_angle_ratio(
     >>> round(simplex_angle_ratio(n, np.log(n) / (1 - rho), rho), 4)  # 1 / (1 + 3 rho)
     0.5263
     """
-    _, a, D, _ = _layer_terms(n, beta, rho, q, alpha)
+    _, a, D, _, _ = _layer_terms(n, beta, rho, q, alpha)
     return _scalar_or_array(_angle_ratio(a, D))
 
 
@@ -293,13 +318,17 @@ def simplex_limit(gamma: Any, rho: Any, q: Any = 1.0, alpha: Any = 0.0) -> Any:
     rho = as_real_array(rho, "rho", low=0.0, high=1.0, low_open=True, high_open=True)
     q = as_real_array(q, "q", low=0.0, low_open=True)
     alpha = as_real_array(alpha, "alpha", low=0.0)
-    gamma, rho, q, alpha = np.broadcast_arrays(gamma, rho, q, alpha)
+    gamma, rho, q, alpha = _broadcast(gamma=gamma, rho=rho, q=q, alpha=alpha)
     kappa = gamma * (1.0 - rho)
     p_inf = np.where(
         np.abs(kappa - 1.0) <= CRITICAL_RTOL, 0.5, np.where(kappa < 1.0, 0.0, 1.0)
     )
     c = alpha * np.sqrt(q)
-    a = p_inf + c
-    b = 1.0 - p_inf
-    out = rho * (a + b) ** 2 / (a * a + 2.0 * a * b * rho + b * b * rho)
+    m = np.maximum(p_inf + c, 1.0)  # scale: a huge residual must not overflow the squares
+    a = (p_inf + c) / m
+    b = (1.0 - p_inf) / m
+    den = a * a + 2.0 * a * b * rho + b * b * rho
+    ratio = rho * (a + b) ** 2 / den
+    # 1 - (1 - rho) a^2 / den cannot round above 1; the ratio is accurate when small.
+    out = np.where(ratio < 0.5, ratio, 1.0 - (1.0 - rho) * a * a / den)
     return _scalar_or_array(out)

@@ -15,6 +15,9 @@ import numpy as np
 
 from ._checks import as_rng, as_tokens, check_int, check_real, check_rho
 
+#: Largest n for :func:`simplex_tokens`: its (n, n + 1) float64 array is then about 2 GB.
+MAX_SIMPLEX_N = 16384
+
 __all__ = [
     "simplex_tokens",
     "gaussian_tokens",
@@ -32,7 +35,9 @@ def simplex_tokens(n: int, rho: float, q: float = 1.0) -> np.ndarray:
     Parameters
     ----------
     n : int
-        Number of tokens, ``>= 1``.
+        Number of tokens, in ``[1, MAX_SIMPLEX_N]`` (``16384``: the array has
+        ``n (n + 1)`` entries; the closed forms of :mod:`critbook.simplex` need
+        no tokens at all and take any ``n``).
     rho : float
         Pairwise cosine, in ``[0, 1)``.
     q : float, default 1.0
@@ -60,7 +65,7 @@ def simplex_tokens(n: int, rho: float, q: float = 1.0) -> np.ndarray:
            [1., 4., 1.],
            [1., 1., 4.]])
     """
-    n = check_int(n, "n", low=1)
+    n = check_int(n, "n", low=1, high=MAX_SIMPLEX_N)
     rho = float(check_rho(rho))
     q = check_real(q, "q", low=0.0, low_open=True)
     X = np.zeros((n, n + 1))

@@ -22,7 +22,6 @@ from ._checks import check_int, check_real
 from .attention import attention_layer, normalize
 from .geometry import mean_cosine
 from .simplex import critical_gamma, regime, simplex_layer, simplex_limit, simplex_self_weight
-from .tokens import gaussian_tokens
 
 __all__ = ["Explorer"]
 
@@ -67,11 +66,14 @@ class Explorer:
     2. the output cosine ``rho_out`` of the exact finite-``n`` map
        (:func:`critbook.simplex_layer`, residual ``alpha``, ``q = 1``), its
        limit (:func:`critbook.simplex_limit`) and the input cosine ``rho``;
-    3. ``n_tokens`` Gaussian tokens in ``d = 2`` (:func:`critbook.gaussian_tokens`
-       with weight ``rho``) before (grey, on the unit circle) and after one
-       layer (coloured, directions drawn at radius 0.78), with
-       ``beta = gamma log n_tokens``: this panel is a real layer on these few
-       tokens, so it does not depend on the ``n`` slider.
+    3. ``n_tokens`` tokens in ``d = 2``, ``x_i = sqrt(rho) e_1 + sqrt(1 - rho) z_i``
+       with ``z_i ~ N(0, I_2 / 2)`` (:meth:`tokens`), before (grey, on the unit
+       circle) and after one layer (coloured, directions drawn at radius
+       0.78), with ``beta = gamma log n_tokens``. This is the Gaussian model
+       of :func:`critbook.gaussian_tokens` with the shared vector ``z_0``
+       fixed to the unit vector ``e_1``: in ``d = 2`` the random length of
+       ``z_0`` would otherwise decide the picture. This panel is a real layer
+       on these few tokens, so it does not depend on the ``n`` slider.
 
     Parameters
     ----------
@@ -86,8 +88,8 @@ class Explorer:
     n_tokens : int, default 30
         Number of tokens in panel 3, in ``[2, 500]``.
     seed : int, default 0
-        Seed of the token draw (the same draw for every ``rho``, so the
-        picture moves smoothly).
+        Seed of the draw of the ``z_i`` (the same draw for every ``rho``, so
+        the picture moves smoothly).
     dpi : int, default 80
         Resolution of the image sent to the notebook.
 
@@ -142,6 +144,8 @@ class Explorer:
         self.n_tokens = check_int(n_tokens, "n_tokens", low=2, high=500)
         self.seed = check_int(seed, "seed", low=0)
         self.dpi = check_int(dpi, "dpi", low=20, high=300)
+        self._noise = np.random.default_rng(self.seed).standard_normal((self.n_tokens, 2))
+        self._noise /= np.sqrt(2.0)
         self._gammas = np.linspace(*RANGES["gamma"][:2], 321)
         self._handle: Any = None
         self._syncing = False
@@ -316,7 +320,7 @@ class Explorer:
         limit_p = {"subcritical": 0.0, "critical": 0.5, "supercritical": 1.0}[kind]
         q_out, rho_out = simplex_layer(n, gamma * logn, rho, 1.0, alpha)
         _, rho_curve = simplex_layer(n, g * logn, rho, 1.0, alpha)
-        X = gaussian_tokens(self.n_tokens, 2, rho, rng=self.seed)
+        X = self.tokens(rho)
         X_out = attention_layer(X, gamma * np.log(self.n_tokens), alpha)
         self.values = {
             "n": n,
@@ -391,6 +395,19 @@ class Explorer:
             f"&gamma;<sub>c</sub> = {gc:.2f}: <b>{v['regime']}</b>; "
             f"A<sub>ii</sub> = {v['self_weight']:.3f}, &rho;' = {v['rho_out']:.3f}"
         )
+
+    def tokens(self, rho: float | None = None) -> np.ndarray:
+        """The tokens of the third panel, ``sqrt(rho) e_1 + sqrt(1 - rho) z_i``, shape ``(n_tokens, 2)``.
+
+        Parameters
+        ----------
+        rho : float, optional
+            Weight of the shared direction; default the current ``rho``.
+        """
+        rho = self.params["rho"] if rho is None else _check_param("rho", rho)
+        X = np.sqrt(1.0 - rho) * self._noise
+        X[:, 0] += np.sqrt(rho)
+        return X
 
     # -- notebook display ----------------------------------------------------------
 

@@ -265,16 +265,17 @@ def _rho(function: str, call: Callable[[Any], Any], *, argument: str = "rho",
 
 
 def _count(function: str, argument: str, call: Callable[[Any], Any], *, low: int = 1,
-           allowed: str | None = None) -> None:
-    """Bad values for an integer ``>= low``."""
-    allowed = f"integer >= {low} (an integral float such as 3.0 is accepted)" \
+           high: int | None = None, allowed: str | None = None) -> None:
+    """Bad values for an integer ``>= low`` (and ``<= high`` if given)."""
+    bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+    allowed = f"integer {bound} (an integral float such as 3.0 is accepted)" \
         if allowed is None else allowed
 
     def add(bad_value: str, value: Any, error: type[Exception], shows: tuple[str, ...]) -> None:
         _add(function, argument, bad_value, lambda: call(value), error, shows, allowed=allowed)
 
-    add(f"`{low - 1}`", low - 1, ValueError, (f"got {low - 1}", f">= {low}"))
-    add("`2.5` (not an integer)", 2.5, TypeError, ("2.5", f">= {low}"))
+    add(f"`{low - 1}`", low - 1, ValueError, (f"got {low - 1}", bound))
+    add("`2.5` (not an integer)", 2.5, TypeError, ("2.5", bound))
     add("`nan`", NAN, TypeError, ("nan",))
     add("`True`", True, TypeError, ("bool",))
     add("the string `'3'`", "3", TypeError, ("str", "'3'"))
@@ -322,13 +323,12 @@ _count("attention_entropy", "block", lambda b: cb.attention_entropy(_E3, 1.0, bl
 # tokens
 # ---------------------------------------------------------------------------
 
-_count("simplex_tokens", "n", lambda n: cb.simplex_tokens(n, 0.5))
+_count("simplex_tokens", "n", lambda n: cb.simplex_tokens(n, 0.5), high=16384)
 _rho("simplex_tokens", lambda r: cb.simplex_tokens(3, r), arrays=False)
 _scalar("simplex_tokens", "q", lambda q: cb.simplex_tokens(3, 0.5, q), low_open=True)
 _add("simplex_tokens", "n", "`10**10` (an n-by-(n+1) array cannot be allocated)",
      lambda: cb.simplex_tokens(10**10, 0.5), ValueError, ("10000000000",),
-     allowed="integer >= 1 small enough for an n-by-(n+1) array",
-     known_bug="simplex_tokens forwards numpy's 'array is too big' error, which does not name n")
+     allowed="integer in [1, 16384] (the n-by-(n+1) array stays below about 2 GB)")
 
 _count("gaussian_tokens", "n", lambda n: cb.gaussian_tokens(n, 4, 0.5, rng=0))
 _count("gaussian_tokens", "d", lambda d: cb.gaussian_tokens(3, d, 0.5, rng=0))
@@ -392,9 +392,7 @@ _add("iterate_layers", "alpha", "`-1.0`", lambda: cb.iterate_layers(_E3, [1.0], 
      ValueError, ("-1.0", "[0, inf)"), allowed="finite real number in [0, inf)")
 _add("iterate_layers", "alpha", "`-1.0` with no layers (`betas=[]`)",
      lambda: cb.iterate_layers(_E3, [], alpha=-1.0), ValueError, ("-1.0", "[0, inf)"),
-     allowed="finite real number in [0, inf)",
-     known_bug="alpha is only checked inside attention_layer, so with betas=[] it is never "
-               "checked")
+     allowed="finite real number in [0, inf)")
 
 # ---------------------------------------------------------------------------
 # simplex closed forms
@@ -420,8 +418,7 @@ for _name, _fn in [
         _scalar(_name, "alpha", lambda v, f=_fn: f(a=v), arrays=True)
     _add(_name, "beta", "shape (3,) with `n` of shape (2,) (not broadcastable)",
          lambda f=_fn: f(n=np.array([10.0, 20.0]), b=np.array([1.0, 2.0, 3.0])), ValueError,
-         ("(2,)", "(3,)"), allowed="arrays broadcastable against each other",
-         known_bug="numpy's broadcast error ('arg 0 ... arg 1') does not name n and beta")
+         ("(2,)", "(3,)"), allowed="arrays broadcastable against each other")
 
 _scalar("simplex_limit", "gamma", lambda g: cb.simplex_limit(g, 0.5), arrays=True)
 _rho("simplex_limit", lambda r: cb.simplex_limit(1.0, r), open_zero=True)
@@ -453,16 +450,19 @@ _add("collapse_metrics", "trajectory", "`None`",
      lambda: cb.collapse_metrics(None), TypeError, ("NoneType",), allowed=_TRAJ)
 _add("collapse_metrics", "trajectory", "a NaN entry",
      lambda: cb.collapse_metrics(np.where(np.eye(3) == 1, NAN, 0.5)[None]), ValueError,
-     ("nan",), allowed=_TRAJ, fragment="trajectory",
-     known_bug="each layer is checked by mean_cosine, whose message names X, not trajectory")
+     ("nan",), allowed=_TRAJ, fragment="trajectory")
 _add("collapse_metrics", "trajectory", "layers of one token, shape (2, 1, 3)",
      lambda: cb.collapse_metrics(np.ones((2, 1, 3))), ValueError, ("n = 1",), allowed=_TRAJ,
-     fragment="trajectory",
-     known_bug="each layer is checked by mean_cosine, whose message names X, not trajectory")
+     fragment="trajectory")
 _add("collapse_metrics", "trajectory", "complex array",
      lambda: cb.collapse_metrics(np.ones((2, 3, 3)) + 1j), TypeError, ("complex",),
-     allowed=_TRAJ, fragment="trajectory",
-     known_bug="complex layers reach mean_cosine, whose message names X, not trajectory")
+     allowed=_TRAJ, fragment="trajectory")
+
+_tokens("cluster_count", lambda X: cb.cluster_count(X))
+_real("cluster_count", "angle", lambda v: cb.cluster_count(_E3, v), low=0.0, low_open=True,
+      high=float(np.pi), allowed="finite real number in (0, pi] (radians)")
+_count("cluster_count", "block", lambda b: cb.cluster_count(_E3, block=b),
+       allowed="integer >= 1, or None")
 
 _count("iterate_layers", "block", lambda b: cb.iterate_layers(_E3, [1.0], block=b),
        allowed="integer >= 1, or None")
@@ -576,7 +576,8 @@ _rho("simplex_eta_limit", lambda v: cb.simplex_eta_limit(1.0, v))
 _scalar("simplex_eta_limit", "q", lambda v: cb.simplex_eta_limit(1.0, 0.5, v), low_open=True,
         arrays=True)
 _real("simplex_eta_limit", "d", lambda v: cb.simplex_eta_limit(1.0, 0.5, 1.0, v), low=1.0,
-      arrays=True, none_ok=True, allowed="finite real number or array >= 1, or None (1/d read as 0)")
+      arrays=True, none_ok=True,
+      allowed="finite real number or array >= 1, or None (1/d read as 0)")
 _scalar("simplex_eta_limit", "alpha", lambda v: cb.simplex_eta_limit(1.0, 0.5, 1.0, None, v),
         arrays=True)
 
@@ -597,6 +598,7 @@ _count("phase_diagram", "n", lambda v: _pd(n=v), low=2)
 _add("phase_diagram", "n", "`10**9` (too long for a grid)", lambda: _pd(n=10**9), ValueError,
      ("1000000000",), allowed="integer in [2, MAX_PHASE_N]")
 _count("phase_diagram", "d", lambda v: _pd(d=v))
+_count("phase_diagram", "draws", lambda v: _pd(draws=v))
 _count("phase_diagram", "rows", lambda v: _pd(rows=v), low=2,
        allowed="integer in [2, n], or None")
 _add("phase_diagram", "rows", "`9` with n = 8", lambda: _pd(rows=9), ValueError,

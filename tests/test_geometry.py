@@ -218,6 +218,24 @@ def test_cosine_tilt_against_closed_forms(beta):
                     rtol=1e-12)
 
 
+def test_cosine_tilt_quadratures_agree_and_match_high_dimension_expansion():
+    from critbook.geometry import _log_window_integral
+
+    # The windowed rule (used for d > 64) against Gauss-Jacobi (d <= 64) where both apply.
+    for d in (16, 40, 64):
+        k = (d - 3) / 2
+        for beta in (0.5, 10.0, 300.0):
+            log_num, t = _log_window_integral(beta, k)
+            log_m = log_num - _log_window_integral(0.0, k)[0]
+            assert_allclose((log_m, t), _cosine_tilt(beta, d), rtol=1e-11, atol=1e-14)
+    # Large d: cumulants of c are 1/d (variance) and -6/(d^2 (d + 2)) (fourth), so
+    # log M = b^2/(2d) - b^4/(4 d^2 (d + 2)) + ... and t = d log M / d b.
+    for d, beta in [(10**5, 100.0), (10**7, 10.0), (4096, 2.0)]:
+        log_m, t = _cosine_tilt(beta, d)
+        assert_allclose(log_m, beta**2 / (2 * d) - beta**4 / (4 * d**2 * (d + 2)), rtol=1e-9)
+        assert_allclose(t, beta / d - beta**3 / (d**2 * (d + 2)), rtol=1e-9)
+
+
 def test_prediction_limits_for_large_n():
     beta, d = 4.0, 3
     m = np.sinh(beta) / beta
@@ -321,6 +339,11 @@ X_GOOD = np.random.default_rng(15).standard_normal((5, 3))
         (lambda: cb.iterate_layers(X_GOOD, [1.0], block=0), ValueError, "block"),
         (lambda: cb.collapse_metrics(X_GOOD), ValueError, "trajectory"),
         (lambda: cb.collapse_metrics(None), TypeError, "trajectory"),
+        (lambda: cb.collapse_metrics(np.full((2, 3, 3), np.nan)), ValueError, "trajectory"),
+        (lambda: cb.collapse_metrics(np.ones((2, 1, 3))), ValueError, "trajectory"),
+        (lambda: cb.collapse_metrics(np.ones((2, 3, 3)) + 1j), TypeError, "trajectory"),
+        (lambda: cb.collapse_metrics(np.zeros((1, 3, 3))), ValueError, r"trajectory\[0\]"),
+        (lambda: cb.iterate_layers(X_GOOD, [], alpha=-1.0), ValueError, "alpha"),
         (lambda: cb.sphere_attention_prediction(0.5, 1.0, 4), ValueError, "n"),
         (lambda: cb.sphere_attention_prediction(10, -1.0, 4), ValueError, "beta"),
         (lambda: cb.sphere_attention_prediction(10, 1e5, 4), ValueError, "beta"),

@@ -125,7 +125,8 @@ def test_jvp_matches_finite_difference_at_larger_n():
     X = cb.gaussian_tokens(300, 16, rho=0.3, rng=11)
     V = np.random.default_rng(12).standard_normal(X.shape)
     h = 1e-5
-    fd = (cb.attention_layer(X + h * V, 8.0, 0.1) - cb.attention_layer(X - h * V, 8.0, 0.1)) / (2 * h)
+    plus, minus = cb.attention_layer(X + h * V, 8.0, 0.1), cb.attention_layer(X - h * V, 8.0, 0.1)
+    fd = (plus - minus) / (2 * h)
     assert_allclose(cb.jvp(X, 8.0, V, 0.1), fd, rtol=0, atol=1e-7)
 
 
@@ -261,8 +262,17 @@ def test_extreme_values_stay_finite():
     X = cb.gaussian_tokens(30, 5, 0.3, rng=21)
     for beta in (0.0, 1e-12, 1e3, 1e6):
         assert np.isfinite(cb.eta(X, beta))
+    for beta in (0.0, 1e6, 1e300):
         assert np.all(np.isfinite(cb.jvp(X, beta, X[::-1])))
-    assert np.all(np.isfinite(cb.layer_jacobian(X[:4], 1e6)))
+        assert np.isfinite(cb.eta_hutchinson(X, beta, probes=2, rng=0))
+        assert np.all(np.isfinite(cb.layer_jacobian(X[:4], beta)))
+    # Beyond every rounding scale attention is the identity: eta = mean (1 - 1/d) / q_i.
+    q = np.sum(X**2, axis=1)
+    assert_allclose(cb.eta_hutchinson(X, 1e300, probes=64, rng=1), np.mean((1 - 1 / 5) / q),
+                    rtol=0.05)
+    # Duplicated tokens at huge beta: attention splits evenly between the copies.
+    Xd = np.vstack([X[:3], X[:3]])
+    assert np.all(np.isfinite(cb.jvp(Xd, 1e300, Xd[::-1])))
 
 
 # --- bad input ------------------------------------------------------------------
@@ -281,6 +291,8 @@ BAD = [
     (lambda: cb.jvp(X0, 1.0, np.full((4, 3), np.inf)), ValueError, "V"),
     (lambda: cb.jvp(X0, 1.0, X0, block=0), ValueError, "block"),
     (lambda: cb.eta(X0, np.inf), ValueError, "beta"),
+    (lambda: cb.eta(X0, 1e7), ValueError, "beta"),
+    (lambda: cb.eta_phase_diagram([0.3], [1e7], 10, 3, method="exact"), ValueError, "gammas"),
     (lambda: cb.eta(np.ones((MAX_EXACT_N + 1, 1)), 1.0), ValueError, "X"),
     (lambda: cb.eta_hutchinson(X0, 1.0, probes=0), ValueError, "probes"),
     (lambda: cb.eta_hutchinson(X0, 1.0, probes=2.5), TypeError, "probes"),
@@ -326,7 +338,8 @@ def test_eta_phase_diagram_matches_pointwise_functions():
     one = cb.eta_phase_diagram([0.3], [1.0], n, d, rng=4, probes=1)
     gen = np.random.default_rng(4)
     X = np.sqrt(0.3) * (Z := gen.standard_normal((n + 1, d)) / np.sqrt(d))[0] + np.sqrt(0.7) * Z[1:]
-    V = np.random.default_rng(gen.integers(0, 2**63, size=1)[0]).integers(0, 2, size=(n, d)) * 2.0 - 1
+    probe_rng = np.random.default_rng(gen.integers(0, 2**63, size=1)[0])
+    V = probe_rng.integers(0, 2, size=(n, d)) * 2.0 - 1
     JV = cb.jvp(X, np.log(n), V)
     assert_allclose(one[0, 0], np.sum(JV**2) / (n * d), rtol=1e-12)
 
@@ -363,3 +376,34 @@ def test_eta_phase_diagram_float32_agrees():
     assert_allclose(e32, e64, rtol=1e-4)
     with pytest.raises(ValueError, match="dtype"):
         cb.eta_phase_diagram([0.2], [1.0], 20, 4, dtype=np.int64)
+
+
+def _simplex_eta_mp(n, beta, rho, q, alpha, d):
+    """simplex eta from the uncentred block formulas, in 60-digit arithmetic (mpmath)."""
+    import mpmath as mp
+
+    mp.mp.dps = 60
+    n, beta, rho, q, alpha, d = (mp.mpf(x) for x in (n, beta, rho, q, alpha, d))
+    Z = mp.e**beta + (n - 1) * mp.e**(beta * rho)
+    p, r = mp.e**beta / Z, mp.e**(beta * rho) / Z
+    t = (n - 1) * r
+    mu_ii, mu_ik = p + t * rho, p * rho + r * (1 - rho) + t * rho
+    nu = p * mu_ii + t * mu_ik
+    M2 = (d - 1) + 2 * beta * (rho * mu_ik - mu_ii) + beta**2 * (1 - 2 * mu_ik + nu) * (1 - rho**2)
+    tr_CP = (1 - nu) - (p + t * rho**2 - mu_ii**2)
+    T1 = p**2 + t * r + 2 * p * t * rho**2 + t * (t - r) * rho**2
+    C_F2 = T1 - 2 * (p * mu_ii**2 + t * mu_ik**2) + nu**2
+    Sy2 = p**2 + 2 * p * t * rho**2 + t * r * rho**2 + t * (t - r) * rho**3
+    Cy2 = Sy2 - 2 * mu_ii * (p * mu_ii + t * rho * mu_ik) + mu_ii**2 * nu
+    sq = mp.sqrt(q)
+    diag = p**2 * (d - 1) / q + 2 * p * (beta * tr_CP / q + alpha * (d - 1) / sq)
+    diag += beta**2 * (C_F2 - Cy2) / q + 2 * alpha * beta * tr_CP / sq + alpha**2 * d
+    return float((t * r * M2 / q + diag) / d)
+
+
+@pytest.mark.parametrize("n,beta", [(1e3, 2.0), (1e6, 30.0), (1e6, 1e3), (1e9, 1e5), (50, 1e4)])
+@pytest.mark.parametrize("rho,q,alpha", [(0.3, 1.0, 0.0), (0.8, 2.0, 0.5)])
+def test_simplex_eta_accurate_for_large_beta(n, beta, rho, q, alpha):
+    # Independent evaluation of the uncentred formulas in high precision.
+    expected = _simplex_eta_mp(n, beta, rho, q, alpha, n + 1)
+    assert_allclose(cb.simplex_eta(n, beta, rho, q, alpha), expected, rtol=1e-12)

@@ -66,12 +66,49 @@ def test_several_metrics_at_once_equal_separate_calls():
 
 
 def test_float32_stage_is_close_to_float64():
-    args = (np.linspace(0.05, 0.8, 4), np.linspace(0.2, 6.0, 5), 200)
-    for d in (2, 64):
-        lo = cb.phase_diagram(*args, d, rng=2, dtype=np.float32)
-        hi = cb.phase_diagram(*args, d, rng=2)
-        assert_allclose(lo, hi, atol=2e-5)
-        assert np.abs(lo - hi).max() > 0  # really a different precision
+    args = (np.linspace(0.05, 0.8, 4), np.linspace(0.2, 6.0, 5), 200, 64)
+    lo = cb.phase_diagram(*args, rng=2, dtype=np.float32)
+    hi = cb.phase_diagram(*args, rng=2)
+    assert_allclose(lo, hi, atol=2e-5)
+    assert np.abs(lo - hi).max() > 0  # really a different precision
+
+
+def _explicit_angle_ratios(Y: np.ndarray, Yo: np.ndarray) -> np.ndarray:
+    """Pairwise ratios from explicit differences (no cancellation), i < j."""
+    i, j = np.triu_indices(Y.shape[0], k=1)
+    num = 0.5 * np.sum((Yo[i] - Yo[j]) ** 2, axis=1)
+    den = 0.5 * np.sum((Y[i] - Y[j]) ** 2, axis=1)
+    return num / den
+
+
+def test_nearly_parallel_tokens_are_handled_exactly():
+    # d = 2 tokens with pairs at angles 1e-9 and 1e-5: 1 - cos is below the float64
+    # resolution of 1 - <y_i, y_j> computed from a Gram matrix, and the weights 1/(1 - cos)
+    # (up to 2e18) would amplify rounding in the trace identity.
+    from critbook.phase import _column
+
+    rng = np.random.default_rng(0)
+    theta = np.sort(rng.uniform(0.0, 1.0, 40))
+    theta[5] = theta[4] + 1e-9
+    theta[20] = theta[19] + 1e-5
+    X = np.column_stack([np.cos(theta), np.sin(theta)])
+    Y = cb.normalize(X)
+    betas = np.array([0.5, 3.0, 20.0])
+    got = _column(Y, X, betas, 0.0, 40, ("angle_ratio", "max_angle_ratio"), np.dtype(np.float32))
+    for k, beta in enumerate(betas):
+        ratios = _explicit_angle_ratios(Y, cb.normalize(cb.attention_layer(X, beta)))
+        assert_allclose(got[0, k], ratios.mean(), rtol=1e-6)
+        assert_allclose(got[1, k], ratios.max(), rtol=1e-6)
+    X[7] = X[8]  # an exact duplicate: undefined
+    with pytest.raises(ValueError, match="direction"):
+        _column(cb.normalize(X), X, betas, 0.0, 40, ("angle_ratio",), np.dtype(np.float64))
+
+
+def test_low_dimensional_panels_run_without_error():
+    # Many draws in d = 2 with tight clusters produce nearly parallel pairs.
+    lam = cb.phase_diagram([0.0, 0.5, 0.84], [0.25, 2.0, 8.0], 500, 2, rng=0, draws=4,
+                           rows=100, dtype=np.float32)
+    assert np.all((lam > 0.0) & (lam <= 1.5))
 
 
 def test_rows_subsample_estimates_the_full_average():
@@ -135,6 +172,19 @@ def test_reproducible_with_seeds_and_generators():
     assert_array_equal(a[:, 1], cb.phase_diagram([0.5], [0.5, 2.0], 50, 4, rng=7)[:, 0])
 
 
+def test_draws_average_sequential_token_sets():
+    rhos, gammas, n, d = [0.2, 0.7], [0.5, 3.0], 30, 3
+    got = cb.phase_diagram(rhos, gammas, n, d, rng=9, draws=3, metric="mean_cosine")
+    want = np.zeros((2, 2))
+    for j, rho in enumerate(rhos):
+        g = np.random.default_rng(9)  # draw t = the t-th call of gaussian_tokens on g
+        for _ in range(3):
+            X = cb.gaussian_tokens(n, d, rho, rng=g)
+            for k, gamma in enumerate(gammas):
+                want[k, j] += cb.mean_cosine(cb.attention_layer(X, gamma * np.log(n))) / 3
+    assert_allclose(got, want, rtol=1e-12)
+
+
 def test_scalar_grids_are_accepted():
     out = cb.phase_diagram(0.3, 1.0, 20, 3, rng=0)
     assert out.shape == (1, 1)
@@ -162,6 +212,7 @@ def test_scalar_grids_are_accepted():
         (dict(dtype=np.int64), ValueError, "dtype"),
         (dict(dtype="complex"), ValueError, "dtype"),
         (dict(rng="seed"), TypeError, "rng"),
+        (dict(draws=0), ValueError, "draws"),
     ],
 )
 def test_bad_inputs_name_the_argument(kwargs, error, name):

@@ -21,6 +21,8 @@ import pytest
 import critbook as cb
 from input_contract import CASES, EXEMPT, EXEMPT_ARGUMENTS, Case, markdown_table
 
+INF = float("inf")
+
 
 def _resolve(function: str):
     obj = cb
@@ -42,7 +44,8 @@ def _params():
 
 
 def _names_argument(message: str, argument: str) -> bool:
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(argument)}(?![A-Za-z0-9_])", message) is not None
+    pattern = rf"(?<![A-Za-z0-9_]){re.escape(argument)}(?![A-Za-z0-9_])"
+    return re.search(pattern, message) is not None
 
 
 @pytest.mark.parametrize("case", list(_params()))
@@ -171,7 +174,8 @@ def test_checks_accept_good_values() -> None:
 @pytest.mark.parametrize(
     ("call", "error", "pattern"),
     [
-        (lambda ck: ck.check_int(3, "n", low=1, high=2), ValueError, r"n must be an integer in \[1, 2\], got 3"),
+        (lambda ck: ck.check_int(3, "n", low=1, high=2), ValueError,
+         r"n must be an integer in \[1, 2\], got 3"),
         (lambda ck: ck.check_int(np.array([3]), "n"), TypeError, r"n must be an integer >= 1"),
         (lambda ck: ck.check_int(INF, "n"), TypeError, r"n must be an integer >= 1, got float inf"),
         (lambda ck: ck.check_real(np.complex128(1 + 2j), "beta"), TypeError, r"beta .*complex"),
@@ -199,5 +203,3 @@ def test_checks_reject(call, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
         call(ck)
 
-
-INF = float("inf")

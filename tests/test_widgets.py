@@ -53,7 +53,10 @@ def test_plotted_data_follow_simplex_layer(explorer):
 
 def test_token_panel_is_one_attention_layer(explorer):
     explorer.update(gamma=0.7, rho=0.5, alpha=0.2)
-    X = cb.gaussian_tokens(explorer.n_tokens, 2, 0.5, rng=explorer.seed)
+    # The documented token model: sqrt(rho) e_1 + sqrt(1 - rho) z_i, z_i ~ N(0, I_2 / 2).
+    z = np.random.default_rng(explorer.seed).standard_normal((explorer.n_tokens, 2)) / np.sqrt(2)
+    X = np.sqrt(0.5) * np.array([1.0, 0.0]) + np.sqrt(0.5) * z
+    assert_allclose(explorer.tokens(), X, rtol=1e-15)
     X_out = cb.attention_layer(X, 0.7 * np.log(explorer.n_tokens), 0.2)
     x_out, y_out = explorer.artists["tokens_out"].get_data()
     Yo = cb.normalize(X_out)
