@@ -1,20 +1,25 @@
 # critbook: two commands for a fresh machine.
 #   make book   build the HTML site into _build/html
-#   make test   unit tests + the full book build with warnings as errors
-# Both create and reuse a local virtualenv in .venv; nothing needs installing by hand.
+#   make test   unit tests, the strict book build, browser tests of the site, link check,
+#               and every chapter run in a fresh Binder-like environment
+# Both create and reuse a local virtualenv in .venv; nothing needs installing by hand, except
+# Debian's Chromium for the browser tests (`apt-get install chromium`; .ci/run installs it).
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 JB     := $(BIN)/jupyter-book
+PYTEST := $(BIN)/python -m pytest
 
-.PHONY: book test unit build-strict clean help
+.PHONY: book test unit vendor build-strict site-tests clean distclean help
 
 help:
-	@echo "make book  - build the book into _build/html"
-	@echo "make test  - run all tests (unit tests and the strict book build)"
-	@echo "make clean - remove build output (keeps .venv)"
+	@echo "make book       - build the book into _build/html"
+	@echo "make test       - run all tests (unit, strict build, browser + links, Binder env)"
+	@echo "make site-tests - only the browser, link and Binder tests (of the last build)"
+	@echo "make clean      - remove build output (keeps .venv, _vendor and the Binder test env)"
+	@echo "make distclean  - also remove _vendor/ and .cache/"
 
 # The virtualenv with the pinned book environment (what Binder gets too).
 $(BIN)/.book-installed: requirements.txt pyproject.toml
@@ -30,19 +35,34 @@ $(BIN)/.test-installed: $(BIN)/.book-installed requirements-dev.txt
 	$(PIP) install -r requirements-dev.txt
 	@touch $@
 
-book: $(BIN)/.book-installed
+# MathJax, RequireJS and the widget manager from npm into _vendor/ (served by the site itself, so
+# pages work offline). Idempotent: a re-run only checks a stamp. Without npm: CDNs, with a message.
+vendor:
+	@$(PYTHON) tools/vendor_js.py
+
+book: $(BIN)/.book-installed vendor
 	$(JB) build . --all
 	@echo
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html in a browser."
 
 unit: $(BIN)/.test-installed
-	$(BIN)/python -m pytest
+	$(PYTEST) -m "not browser and not binder"
 
-build-strict: $(BIN)/.book-installed
+build-strict: $(BIN)/.book-installed vendor
 	$(JB) build . --all -W -n --keep-going
 
+# Browser tests and link check of _build/html (CRITBOOK_SITE=... for another build), then the
+# chapters in a fresh virtualenv made from requirements.txt alone (cached in .cache/binder/).
+# tests/browser comes first on the command line: its conftest registers the markers.
+site-tests: $(BIN)/.test-installed
+	$(PYTEST) tests/browser tests/test_binder.py -m "browser or binder"
+
 test: unit build-strict
+	@$(MAKE) --no-print-directory site-tests
 	@echo "All tests passed."
 
 clean:
-	rm -rf _build .jupyter_cache .pytest_cache .hypothesis
+	rm -rf _build .jupyter_cache .pytest_cache .hypothesis test-artifacts
+
+distclean: clean
+	rm -rf _vendor .cache

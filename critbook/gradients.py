@@ -183,7 +183,8 @@ def finite_difference_jacobian(
     alpha : float, default 0.0
         Residual strength, finite and ``>= 0``.
     h : float, default 1e-5
-        Step, ``> 0``; must be small compared with the token norms.
+        Step, ``> 0`` and below half the smallest token norm; for accuracy it
+        should be much smaller than the token norms.
 
     Returns
     -------
@@ -200,9 +201,14 @@ def finite_difference_jacobian(
     """
     from .attention import attention_layer
 
-    Xa, _, _, beta, alpha = _prepare(X, beta, alpha)
+    Xa, _, norms, beta, alpha = _prepare(X, beta, alpha)
     h = check_real(h, "h", low=0.0, low_open=True)
     n, d = Xa.shape
+    if h >= 0.5 * norms.min():
+        raise ValueError(
+            f"h must be small compared with every token norm, below half the smallest norm "
+            f"{norms.min():.6g} (so that no step X +- h e reaches zero); got h = {h!r}"
+        )
     if n * d > MAX_JACOBIAN_SIZE:
         raise ValueError(
             f"X has n * d = {n * d} entries; finite_difference_jacobian builds an "

@@ -13,10 +13,11 @@
 
 Everything uses ``beta = gamma log n`` (natural logarithm).
 
-How :func:`phase_diagram` stays fast: for each ``rho`` it draws one token set,
-forms the scores of the query rows once, and evaluates every ``gamma`` from
-them, in chunks of ``gamma`` values that are exponentiated and multiplied in
-one batched product. The angle ratio is computed from the trace identity
+How :func:`phase_diagram` stays fast: it draws one set of Gaussian vectors
+(per draw) and reuses it for every ``rho``; for each ``rho`` it forms the
+scores of the query rows once and evaluates every ``gamma`` from them, in
+chunks of ``gamma`` values that are exponentiated and multiplied in one
+batched product. The angle ratio is computed from the trace identity
 
 .. math::
 
@@ -26,7 +27,9 @@ one batched product. The angle ratio is computed from the trace identity
 with ``W_ij = 1 / (1 - <y_i, y_j>)`` (zero diagonal), ``w_i = sum_j W_ij``
 and ``u_i = y_i' - c`` the output directions centred at their mean ``c``
 (the identity holds for any ``c``; centring keeps it accurate when the
-tokens have collapsed and all ``u_i`` are tiny).
+tokens have collapsed and all ``u_i`` are tiny). Nearly parallel pairs, for
+which ``W_ij`` is huge, are taken out of the identity and computed from
+explicit differences.
 """
 
 from __future__ import annotations
@@ -110,7 +113,7 @@ def _column(
     need_angles = "angle_ratio" in rows or "max_angle_ratio" in rows
     ci = cj = np.empty(0, dtype=np.int64)
     if need_angles:
-        den = 1.0 - G[:, :m]
+        den = 1.0 - G[:, :m]  # becomes W in place below
         ci, cj = np.nonzero(np.triu(den < _CLOSE, k=1))
         if ci.size:
             diff = Y[ci] - Y[cj]
@@ -124,13 +127,15 @@ def _column(
             den[ci, cj] = den[cj, ci] = np.inf  # excluded from the trace identity
             dtype = np.dtype(np.float64)  # their outputs must be accurate too
         den[np.arange(m), np.arange(m)] = np.inf
-        W = 1.0 / den  # zero diagonal, zero at close pairs, at most 1 / _CLOSE
+        W = np.divide(1.0, den, out=den)  # zero diagonal and at close pairs, <= 1 / _CLOSE
         w = W.sum(axis=1)
         # The angle stage cancels terms of size max(W) * |u|^2; run it in
         # dtype only when the rounding error stays below 1e-6.
         angle_dtype = dtype if W.max() * np.finfo(dtype).eps <= 1e-6 else np.dtype(np.float64)
-        Wa = W.astype(angle_dtype)
-    shifted = np.minimum(G - 1.0, 0.0).astype(dtype)
+        Wa = W.astype(angle_dtype, copy=False)
+    G -= 1.0  # the shifted scores <y_i, y_j> - 1 <= 0, in place
+    np.minimum(G, 0.0, out=G)
+    shifted = G.astype(dtype, copy=False)
     Yd = Y.astype(dtype, copy=False)
     # float32: keep exponents above -80 so that no weight is subnormal (slow);
     # this changes weights by less than 1e-34 relative to the self weight 1.
@@ -220,7 +225,9 @@ def phase_diagram(
     gammas : array_like, shape (K,)
         Scaling constants, each finite and ``>= 0``.
     n : int
-        Number of tokens, ``2 <= n <= MAX_PHASE_N = 4096``.
+        Number of tokens, ``2 <= n <= MAX_PHASE_N = 4096`` (at the limit,
+        with ``rows=None``, three ``n``-by-``n`` float64 arrays, about
+        0.5 GB; with ``rows`` set, ``O(rows n)``).
     d : int
         Token dimension, ``>= 1``.
     rng : None, int or numpy.random.Generator

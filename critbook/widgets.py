@@ -478,16 +478,27 @@ class Explorer:
 
         return Image(data=self.png(), format="png")
 
-    def show(self) -> None:
+    def show(self, controls: bool = True, figure: bool = True) -> None:
         """Display the sliders and the figure in a notebook.
 
         The figure is a normal image output (visible on a static page); with
-        a running kernel, every slider move replaces it.
+        a running kernel, every slider move replaces it, wherever it was
+        displayed. The two parts can be shown in separate cells, e.g.
+        ``show(figure=False)`` then ``show(controls=False)``.
+
+        Parameters
+        ----------
+        controls : bool, default True
+            Display the sliders.
+        figure : bool, default True
+            Display the figure.
         """
         from IPython.display import display
 
-        display(self.controls)
-        self._handle = display(self._image(), display_id=True)
+        if controls:
+            display(self.controls)
+        if figure:
+            self._handle = display(self._image(), display_id=True)
 
     def _ipython_display_(self) -> None:
         self.show()

@@ -155,6 +155,26 @@ def test_narrow_tiles_split_columns(monkeypatch: pytest.MonkeyPatch) -> None:
                     rtol=1e-12, atol=1e-13)
 
 
+@pytest.mark.parametrize("use_exp2", [False, True])
+def test_both_exponential_bases_agree(monkeypatch: pytest.MonkeyPatch, use_exp2: bool) -> None:
+    # The kernel picks exp or exp2 (scores scaled by log2 e) by speed; both must give the layer.
+    monkeypatch.setattr(attention, "_EXP2", {np.dtype(np.float64): use_exp2,
+                                             np.dtype(np.float32): use_exp2})
+    # (float64 always uses exp; the choice applies to float32.)
+    X = _tokens(150, 6, seed=21)
+    Y = X / np.linalg.norm(X, axis=1, keepdims=True)
+    A = _softmax_reference(X, 7.0)
+    X32 = X.astype(np.float32)
+    out32 = cb.attention_layer(X32, 7.0, block=64)
+    assert out32.dtype == np.float32
+    assert_allclose(out32, A @ Y, rtol=0, atol=2e-6)
+    assert_allclose(cb.attention_entropy(X32, 7.0, block=64), _entropy_reference(A), rtol=0,
+                    atol=1e-5)
+    assert_allclose(cb.attention_weights(X32, 7.0), A, rtol=0, atol=1e-6)
+    assert attention._use_exp2(np.dtype(np.float32)) is use_exp2
+    assert attention._use_exp2(np.dtype(np.float64)) is False
+
+
 def test_row_blocks_stream_the_shifted_kernel() -> None:
     # The one-sided stream used by critbook.geometry: exp(beta (<y_i, y_j> - 1)), rows in order.
     X = _tokens(50, 3, seed=15)

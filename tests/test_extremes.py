@@ -393,11 +393,6 @@ def test_simplex_eta_finite_on_the_extreme_grid() -> None:
                 assert value == pytest.approx(limit, rel=1e-12, abs=1e-100)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug (gradients.py): simplex_eta squares beta; for beta > 1.3e154 beta**2 overflows "
-    "(RuntimeWarning) and inf * 0 gives nan; the beta^2 terms multiply weights that vanish "
-    "like exp(-beta (1 - rho)), so form beta * weight products before squaring, or cap beta "
-    "where every off-diagonal weight has underflowed"))
 def test_simplex_eta_at_huge_beta() -> None:
     assert np.isfinite(cb.simplex_eta(10.0, 1e300, 0.3))
 

@@ -180,3 +180,27 @@ def test_update_is_fast(explorer):
         explorer.update(**params)
         times.append(time.perf_counter() - start)
     assert np.median(times) < 0.05
+
+
+def test_show_displays_controls_and_a_figure_handle(explorer, monkeypatch):
+    import IPython.display
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(("update", obj))
+
+    def fake_display(obj, display_id=None):
+        shown.append(("display", obj))
+        return Handle() if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    explorer.show(figure=False)
+    assert shown[-1][1] is explorer.controls
+    assert explorer._handle is None
+    explorer.show(controls=False)
+    assert shown[-1][1].data[:8] == b"\x89PNG\r\n\x1a\n"
+    explorer.update(alpha=1.0)  # a slider move re-renders into the displayed image
+    assert shown[-1][0] == "update"
+    explorer._handle = None
