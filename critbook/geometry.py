@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.special import logsumexp, roots_jacobi, roots_legendre
+from scipy.special import gammaln, ive, logsumexp, roots_jacobi, roots_legendre
 
 from ._checks import as_real_array, as_tokens, check_int, check_real
 from .attention import _block_rows, _row_blocks, attention_layer, normalize
@@ -118,14 +118,23 @@ def _cosine_tilt(beta: float, d: int) -> tuple[float, float]:
 
     ``M = E exp(beta c)`` and ``t = E[c exp(beta c)] / M``. The density of
     ``c`` is proportional to ``(1 - c^2)^((d - 3)/2)`` on ``[-1, 1]``. For
-    ``d <= 64`` this is a Jacobi weight and Gauss-Jacobi quadrature with
-    ``64 + beta/2`` nodes is accurate to rounding for ``beta <= 1e4``; for
+    ``2 <= d <= 64`` and ``beta >= 1`` the Bessel closed form is used; for
+    ``beta < 1`` this is a Jacobi weight and Gauss-Jacobi quadrature with
+    64 nodes is accurate to rounding; for
     larger ``d`` the density is a narrow bump and a windowed Gauss-Legendre
     rule is used, with the normaliser computed by the same rule so that their
     rounding errors cancel. For ``d = 1``, ``c = +-1``.
     """
     if d == 1:
         return beta + np.log1p(np.exp(-2.0 * beta)) - np.log(2.0), float(np.tanh(beta))
+    if d <= 64 and beta >= 1.0:
+        # Closed form: M = Gamma(nu + 1) (2 / beta)^nu I_nu(beta), nu = d/2 - 1, and
+        # t = I_{nu+1}(beta) / I_nu(beta); exponentially scaled Bessel functions keep
+        # it finite (no underflow of ive for these orders and beta <= 1e4).
+        nu = d / 2.0 - 1.0
+        i_nu = ive(nu, beta)
+        log_m = float(gammaln(nu + 1.0) + nu * np.log(2.0 / beta) + np.log(i_nu) + beta)
+        return log_m, float(ive(nu + 1.0, beta) / i_nu)
     if d <= 64:
         a = (d - 3) / 2.0
         nodes, weights = roots_jacobi(64 + int(np.ceil(beta / 2.0)), a, a)

@@ -426,7 +426,8 @@ def _ref_sphere(n: float, beta: float, d: int, dps: int = 40) -> tuple[mp.mpf, m
             t = i1 / i0
         u = (n - 1) * mp.exp(log_m - beta)
         w = 1 / (1 + u)
-        return w, mp.log1p(u) + beta * (1 - w) * (1 - t)
+        # 1 - w written as u / (1 + u): at 40 digits 1 - w is 0 once u < 1e-40.
+        return w, mp.log1p(u) + beta * (u / (1 + u)) * (1 - t)
 
 
 SPHERE_CASES = [(1, 1e4), (2, 1e4), (3, 1e3), (8, 30.0), (64, 1e4), (65, 100.0), (256, 3e3),
@@ -445,14 +446,7 @@ def test_sphere_prediction_matches_bessel_form(d, beta) -> None:
         assert abs(H - float(ref_H)) <= 1e-8 * max(1.0, float(ref_H))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known inaccuracy (geometry.py): the docstring says the Gauss-Jacobi rule with 64 + beta/2 "
-    "nodes is accurate to rounding for beta <= 1e4, but the weight is off by 7e-11 (d = 3, "
-    "beta = 1e3) and the entropy by 6e-10 relative (d = 2, beta = 1e4). The Bessel form with "
-    "scipy.special.ive (log M = gammaln(nu + 1) + nu log(2/beta) + log ive(nu, beta) + beta, "
-    "t = ive(nu + 1, beta) / ive(nu, beta), nu = d/2 - 1) gives 1e-13 where ive does not "
-    "underflow"))
-@pytest.mark.parametrize(("d", "beta"), [(2, 1e4), (3, 1e3)])
+@pytest.mark.parametrize(("d", "beta"), [(2, 1e4), (3, 1e3), (8, 50.0), (64, 1e4)])
 def test_sphere_prediction_to_rounding(d, beta) -> None:
     w, H = cb.sphere_attention_prediction(1e6, beta, d)
     ref_w, ref_H = _ref_sphere(1e6, beta, d)
