@@ -303,7 +303,10 @@ def phase_diagram(
             "with attention_layer and angle_ratio."
         )
     d = check_int(d, "d", low=1)
-    metrics = (metric,) if isinstance(metric, str) else tuple(metric)
+    try:
+        metrics = (metric,) if isinstance(metric, str) else tuple(metric)
+    except TypeError:  # not a string and not iterable, e.g. metric=3
+        metrics = ()
     if not metrics or any(not isinstance(mt, str) or mt not in PHASE_METRICS for mt in metrics):
         raise ValueError(
             f"metric must be one of {PHASE_METRICS} or a sequence of them, got {metric!r}"

@@ -93,6 +93,13 @@ class Explorer:
     dpi : int, default 80
         Resolution of the image sent to the notebook.
 
+    Notes
+    -----
+    The sliders redraw when released (``continuous_update=False``). A redraw
+    is :meth:`update` (closed forms and ``set_data``, about a millisecond)
+    plus :meth:`png` (the changing artists drawn over a stored background
+    and encoded, a few tens of milliseconds).
+
     Attributes
     ----------
     figure : matplotlib.figure.Figure

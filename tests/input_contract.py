@@ -514,6 +514,8 @@ _tokens("eta", lambda X: cb.eta(X, 1.0))
 _scalar("eta", "beta", lambda b: cb.eta(_E3, b))
 _scalar("eta", "alpha", lambda a: cb.eta(_E3, 1.0, a))
 _count("eta", "block", lambda b: cb.eta(_E3, 1.0, block=b), allowed="integer >= 1, or None")
+_add("eta", "beta", "`2e6` (beyond the exact formula's accuracy)",
+     lambda: cb.eta(_E3, 2e6), ValueError, ("beta",), allowed="finite real number in [0, 1e6]")
 _add("eta", "X", "n = 4097 tokens", lambda: cb.eta(np.ones((4097, 1)), 1.0), ValueError,
      ("4097", "4096"), allowed="at most 4096 rows (use eta_hutchinson for more)")
 
@@ -609,9 +611,7 @@ _add("phase_diagram", "metric", "`'bogus'`", lambda: _pd(metric="bogus"), ValueE
 _add("phase_diagram", "metric", "`[]` (no metric)", lambda: _pd(metric=[]), ValueError,
      ("[]", "angle_ratio"), allowed=_PM)
 _add("phase_diagram", "metric", "the integer `3`", lambda: _pd(metric=3), ValueError,
-     ("3", "angle_ratio"), allowed=_PM,
-     known_bug="tuple(3) raises a bare TypeError (\"'int' object is not iterable\") that does "
-               "not name metric")
+     ("3", "angle_ratio"), allowed=_PM)
 _dtype("phase_diagram", lambda v: _pd(dtype=v))
 
 _tokens("top_mass_count", lambda X: cb.top_mass_count(X, 1.0))

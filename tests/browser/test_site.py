@@ -194,7 +194,9 @@ def test_page(page, site_url: str, path: str) -> None:  # noqa: ANN001 (Playwrig
     )
     problems += [f"image did not load: {src}" for src in broken_images]
     for img in page.evaluate(
-        """() => Array.from(document.querySelectorAll('article img')).map(i => {
+        """() => Array.from(document.querySelectorAll('article img'))
+               .filter(i => !(i.getAttribute('src') || '').includes('_static/'))  // theme icons
+               .map(i => {
                const fig = i.closest('figure');
                const cap = fig && fig.querySelector('figcaption');
                return {src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),
@@ -328,7 +330,9 @@ def _first_page_with(marker: str) -> str | None:
 def test_dark_mode_readable(browser, site_url: str, artifacts: Path, mode: str) -> None:  # noqa: ANN001
     """Figures keep a light, opaque, non-inverted background; widget text keeps its contrast."""
     _need(PAGES[0])
-    targets = [p for p in (_first_page_with("<figure"), _first_page_with("widget-view+json")) if p]
+    widget_pages = [p for p in PAGES if not p.startswith("(")
+                    and "widget-view+json" in (site_dir() / p).read_text()]
+    targets = [p for p in [_first_page_with("<figure"), *widget_pages] if p]
     assert targets, "no page with a figure or a widget to check"
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script(
