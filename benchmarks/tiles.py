@@ -46,29 +46,30 @@ def main(argv: list[str] | None = None) -> None:
         )
         if c >= r
     ]
-    default = (attention._BLOCK, attention._TILE_ENTRIES // attention._BLOCK)
+    itemsize = np.dtype(args.dtype).itemsize
+    default = attention._tile_shape(1 << 30, None, itemsize)
     if default not in shapes:
         shapes.append(default)
     clock = time.perf_counter if args.clock == "wall" else time.process_time
-    saved = attention._TILE_ENTRIES
+    saved = attention._TILE_BYTES
     times: dict[tuple[int, int], list[float]] = {s: [] for s in shapes}
     try:
         for _ in range(args.rounds + 1):  # the first round warms up and is dropped
             for rows, cols in shapes:
-                attention._TILE_ENTRIES = rows * cols
+                attention._TILE_BYTES = rows * cols * itemsize
                 t0 = clock()
                 cb.attention_layer(X, beta, block=rows)
                 times[(rows, cols)].append(clock() - t0)
     finally:
-        attention._TILE_ENTRIES = saved
+        attention._TILE_BYTES = saved
     stat = np.median if args.stat == "median" else np.min
     med = {s: float(stat(t[1:])) for s, t in times.items()}
     ref = med[default]
     print(f"n = {args.n}, d = {args.d}, {args.dtype}, {args.threads} threads, "
-          f"{args.rounds} rounds, {args.stat} of {args.clock} clock; default tile {default[0]} x {default[1]}")
+          f"{args.rounds} rounds, {args.stat} of {args.clock} clock; "
+          f"default tile {default[0]} x {default[1]}")
     print(f"| rows | cols | tile MiB | {args.stat} s | vs default |")
     print("|---:|---:|---:|---:|---:|")
-    itemsize = np.dtype(args.dtype).itemsize
     for (rows, cols), t in sorted(med.items(), key=lambda kv: kv[1]):
         mib = rows * min(cols, args.n) * itemsize / 2**20
         print(f"| {rows} | {cols} | {mib:.2f} | {t:.4f} | {t / ref:.3f} |")

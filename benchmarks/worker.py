@@ -6,7 +6,8 @@ its environment and sends one JSON object per line:
 - ``{"op": "setup", "method": m, "n": n, "d": d, "dtype": t}``: build the
   inputs, call once (warm-up); replies ``{"ok": true, "first": seconds}``.
 - ``{"op": "time", "number": k}``: ``k`` calls in a row; replies
-  ``{"ok": true, "time": seconds per call}``.
+  ``{"ok": true, "time": seconds per call, "other": s}`` where ``s`` is the
+  CPU time that other processes used meanwhile (see :func:`other_cpu`).
 - ``{"op": "save", "path": p}``: call once and ``numpy.save`` the result.
 - ``{"op": "quit"}``.
 
@@ -24,6 +25,36 @@ import os
 import sys
 import time
 import traceback
+
+
+def _busy() -> float:
+    """CPU seconds the whole machine has been busy (Linux), or NaN."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def _own() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+class other_cpu:
+    """Context manager: ``.seconds`` of CPU used by other processes inside the block.
+
+    From ``/proc/stat`` (10 ms ticks), so only a coarse check that nothing
+    else ran; NaN where ``/proc/stat`` is missing.
+    """
+
+    def __enter__(self) -> other_cpu:
+        self.b0, self.c0 = _busy(), _own()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = max(0.0, (_busy() - self.b0) - (_own() - self.c0))
 
 
 def _reply(obj: dict) -> None:
@@ -58,10 +89,12 @@ def main() -> None:
                 _reply({"ok": True, "first": time.perf_counter() - t0})
             elif op == "time":
                 number = int(cmd.get("number", 1))
-                t0 = time.perf_counter()
-                for _ in range(number):
-                    run()
-                _reply({"ok": True, "time": (time.perf_counter() - t0) / number})
+                with other_cpu() as other:
+                    t0 = time.perf_counter()
+                    for _ in range(number):
+                        run()
+                    elapsed = time.perf_counter() - t0
+                _reply({"ok": True, "time": elapsed / number, "other": other.seconds})
             elif op == "save":
                 np.save(cmd["path"], np.asarray(run()))
                 _reply({"ok": True})

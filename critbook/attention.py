@@ -29,8 +29,9 @@ general attention kernel cannot assume.
    :math:`E_{IJ}^\\top [Y_I, \\mathbf 1]`. This halves the score product and
    the exponentials, the costs that a one-sided kernel pays in full.
 
-Tiles have at most ``max(block**2, _TILE_ENTRIES)`` entries, so memory stays
-``O(n d + block * n)`` and no ``n``-by-``n`` matrix is formed. The row
+A tile holds at most ``max(block**2, 2**21 / itemsize)`` scores (2 MiB by
+default), so memory stays ``O(n d + block * n)`` and no ``n``-by-``n``
+matrix is formed. The row
 entropies reuse the same sums: with :math:`P'_i = \\sum_{j \\ne i} E_{ij} y_j`
 and :math:`Z'_i = \\sum_{j \\ne i} E_{ij}`,
 :math:`H_i = \\log Z_i + \\beta (Z'_i - \\langle y_i, P'_i\\rangle) / Z_i`.
@@ -59,12 +60,23 @@ MAX_DENSE_N = 16384
 #: Entries (rows times columns) of one block of scores in :func:`_row_blocks`.
 _BLOCK_ENTRIES = 1 << 21
 
-# Tile shape of the symmetric kernel: _BLOCK rows by _TILE_ENTRIES // _BLOCK
-# columns (at least _BLOCK), so a float32 tile of scores is 2 MiB by default.
-# MEASURED (see benchmarks/tiles.py; AMD EPYC, 2 cores, OpenBLAS 0.3.31,
-# float32, medians of interleaved runs): PLACEHOLDER
+# Tile shape of the symmetric kernel: _BLOCK rows by _TILE_BYTES / (_BLOCK *
+# itemsize) columns (at least _BLOCK): 256 x 2048 in float32, 256 x 1024 in
+# float64. Chosen by measurement (python -m benchmarks.tiles; AMD EPYC, 2
+# cores, numpy 2.4 with OpenBLAS 0.3.31, Zen kernel "SkylakeX"; medians of
+# interleaved rounds, CPU time with 1 thread, and wall time of calls with no
+# other load on the machine with 2 threads):
+# - float32, n = 8192, d = 64: every tile of 0.5 to 4 MiB with 128 to 512
+#   rows is within 2% of the best at 1 thread (0.158 s); 128 x 512 is 6%
+#   slower (more, smaller products), 512 x 8192 (16 MiB) 11% slower (out
+#   of cache). With 2 threads the 1-4 MiB tiles tie (0.092-0.094 s).
+# - float32, n = 32768, d = 16 and 64: 256 x 2048 and 256 x 4096 are best;
+#   8 MiB tiles lose 5-9%, 16 MiB tiles 18-35%.
+# - float64, n = 8192, d = 64: 2 MiB tiles are best (256 x 1024: 0.347 s);
+#   4 MiB lose 0-7%, 8 MiB 9-15%.
+# So tiles are sized in bytes, 2 MiB (a core's L2 cache is 1 MiB, L3 32 MiB).
 _BLOCK = 256
-_TILE_ENTRIES = 1 << 19
+_TILE_BYTES = 1 << 21
 
 _LOG2E = 1.4426950408889634  # log2(e): exp(x) = exp2(x log2 e)
 
@@ -101,7 +113,11 @@ def normalize(X: Any) -> np.ndarray:
     array([[0.6, 0.8],
            [0. , 1. ]])
     """
-    arr = as_tokens(X)
+    return _unit_rows(as_tokens(X))
+
+
+def _unit_rows(arr: np.ndarray) -> np.ndarray:
+    """Rows of a validated token array scaled to unit norm (norms summed in float64)."""
     norms = np.sqrt(np.einsum("ij,ij->i", arr, arr, dtype=np.float64))
     return (arr / norms[:, None].astype(arr.dtype)).astype(arr.dtype, copy=False)
 
@@ -182,11 +198,11 @@ def _exp_scores(A: np.ndarray, B: np.ndarray, out: np.ndarray, clamp: bool) -> n
     return np.exp(out, out=out)
 
 
-def _tile_shape(n: int, block: int | None) -> tuple[int, int]:
-    """Rows and columns of one tile of the symmetric kernel."""
+def _tile_shape(n: int, block: int | None, itemsize: int = 8) -> tuple[int, int]:
+    """Rows and columns of one tile of the symmetric kernel (columns >= rows)."""
     rows = _BLOCK if block is None else check_int(block, "block", low=1)
     rows = min(rows, n)
-    return rows, min(n, max(rows, _TILE_ENTRIES // rows))
+    return rows, min(n, max(rows, _TILE_BYTES // (rows * itemsize)))
 
 
 def _attend(Y: np.ndarray, beta: float, block: int | None) -> np.ndarray:
@@ -198,7 +214,7 @@ def _attend(Y: np.ndarray, beta: float, block: int | None) -> np.ndarray:
     symmetry, its columns.
     """
     n, d = Y.shape
-    rows, cols = _tile_shape(n, block)
+    rows, cols = _tile_shape(n, block, Y.dtype.itemsize)
     K, Q, clamp = _augment(Y, beta)
     acc = np.zeros_like(K)
     tile = np.empty(rows * cols, dtype=Y.dtype)  # scores, then weights, in place
@@ -211,18 +227,22 @@ def _attend(Y: np.ndarray, beta: float, block: int | None) -> np.ndarray:
 
     # Tiles are stored transposed, F = E_IJ^T of shape (columns, rows): the
     # product K_J Q_I^T (long side first) runs about 25% faster in OpenBLAS
-    # than Q_I K_J^T, for the same numbers.
+    # than Q_I K_J^T, for the same numbers. The first tile of each row block
+    # starts at the diagonal block E_II, which serves rows I only.
     for i0 in range(0, n, rows):
         I = slice(i0, min(i0 + rows, n))
         m = I.stop - i0
-        F = _exp_scores(K[I], Q[I], tile[: m * m].reshape(m, m), clamp)
-        F.reshape(-1)[:: m + 1] = 0.0  # the self terms are added exactly later
-        add(acc[I], F.T, K[I])
-        for j0 in range(I.stop, n, cols):
+        for j0 in range(i0, n, cols):
             J = slice(j0, min(j0 + cols, n))
             F = _exp_scores(K[J], Q[I], tile[: m * (J.stop - j0)].reshape(-1, m), clamp)
-            add(acc[I], F.T, K[J])
-            add(acc[J], F, K[I])
+            if j0 == i0:
+                F.reshape(-1)[: m * m : m + 1] = 0.0  # self terms: added exactly later
+                add(acc[I], F.T, K[J])
+                if J.stop > I.stop:
+                    add(acc[I.stop : J.stop], F[m:], K[I])
+            else:
+                add(acc[I], F.T, K[J])
+                add(acc[J], F, K[I])
     return acc
 
 
@@ -320,9 +340,9 @@ def attention_layer(
         Strength of the residual connection, finite and ``>= 0``.
     block : int, optional
         Rows per tile (a memory/speed trade-off; the result does not depend
-        on it beyond rounding). A tile holds ``block`` rows and
-        ``max(block, 2**19 // block)`` columns of scores. By default 256
-        rows, the fastest in our measurements.
+        on it beyond rounding). A tile holds ``block`` rows and enough
+        columns for 2 MiB of scores (at least ``block``). By default 256
+        rows, among the fastest in our measurements.
 
     Returns
     -------
@@ -347,7 +367,7 @@ def attention_layer(
            [0.5, 0.5]])
     """
     Xa = as_tokens(X)
-    Y = normalize(Xa)
+    Y = _unit_rows(Xa)
     beta = _check_beta(beta)
     alpha = _check_alpha(alpha)
     d = Y.shape[1]

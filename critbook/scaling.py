@@ -216,6 +216,15 @@ class Rule(NamedTuple):
     ``factor(n)`` is the multiplier at length ``n``; ``reference_length`` is
     the length up to which the rule leaves logits unchanged (the original or
     training length), or ``None`` for a rule without one (SSMax).
+
+    Examples
+    --------
+    >>> from critbook import practical_rules
+    >>> rule = practical_rules()["qwen"]
+    >>> rule.label, rule.reference_length
+    ('Qwen logn (L = 2048)', 2048.0)
+    >>> round(float(rule.factor(4096)), 6)  # log 4096 / log 2048
+    1.090909
     """
 
     label: str
@@ -397,7 +406,17 @@ def calibrated_ratio(rule: Callable[[np.ndarray], Any], n: Any, calibration_leng
 
 
 class RegimeSegment(NamedTuple):
-    """A range of lengths ``start <= n < stop`` on which a rule stays in one regime."""
+    """A range of lengths ``start <= n < stop`` on which a rule stays in one regime.
+
+    Examples
+    --------
+    A constant factor is subcritical at every length of a simplex with
+    ``rho = 0.5``, since ``gamma = 1 / ln n`` falls below ``gamma_c = 2``:
+
+    >>> from critbook import regime_segments
+    >>> regime_segments(lambda n: 1.0 + 0.0 * n, 0.5, n_min=2, n_max=1e6)
+    [RegimeSegment(start=2.0, stop=1000000.0, regime='subcritical')]
+    """
 
     start: float
     stop: float
@@ -735,6 +754,14 @@ class Diagnosis:
         Whether ``n_pairs`` is every pair (else a uniform sample).
     notes : tuple of str
         Warnings about the applicability of the simplex picture.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from critbook import diagnose, simplex_tokens
+    >>> diag = diagnose(simplex_tokens(200, 0.5), beta=2 * np.log(200))
+    >>> diag.regime, round(diag.mean_cosine, 6), round(diag.gamma_c, 6)
+    ('critical window', 0.5, 2.0)
     """
 
     n: int

@@ -147,8 +147,10 @@ def test_block_size_independence(block: int) -> None:
 
 def test_narrow_tiles_split_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     # Force tiles of 8 x 8 so that every row block spans several column tiles.
-    monkeypatch.setattr(attention, "_TILE_ENTRIES", 64)
-    assert attention._tile_shape(100, 8) == (8, 8)
+    monkeypatch.setattr(attention, "_TILE_BYTES", 64 * 8)
+    assert attention._tile_shape(100, 8, 8) == (8, 8)
+    assert attention._tile_shape(100, 8, 4) == (8, 16)
+    assert attention._tile_shape(5, 8, 8) == (5, 5)
     X = _tokens(100, 5, seed=14)
     Y = X / np.linalg.norm(X, axis=1, keepdims=True)
     assert_allclose(cb.attention_layer(X, 3.0, block=8), _softmax_reference(X, 3.0) @ Y,

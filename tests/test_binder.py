@@ -43,9 +43,17 @@ def test_requirements_are_pinned_and_install_critbook() -> None:
     lines = _requirement_lines()
     local = [line for line in lines if line in ("-e .", ".", "-e ./", "./")]
     assert local, "requirements.txt must install critbook itself (a line `-e .`)"
-    unpinned = [line for line in lines if line not in local and not re.fullmatch(r"[A-Za-z0-9_.\-\[\],]+==[^=\s]+", line)]
-    assert not unpinned, f"unpinned requirements (Binder and CI must get the same versions): {unpinned}"
-    names = {re.split(r"[=\[]", line)[0].lower().replace("_", "-") for line in lines if line not in local}
+    unpinned = [
+        line
+        for line in lines
+        if line not in local and not re.fullmatch(r"[A-Za-z0-9_.\-\[\],]+==[^=\s]+", line)
+    ]
+    assert not unpinned, (
+        f"unpinned requirements (Binder and CI must get the same versions): {unpinned}"
+    )
+    names = {
+        re.split(r"[=\[]", line)[0].lower().replace("_", "-") for line in lines if line not in local
+    }
     for needed in ("jupytext", "ipykernel", "ipywidgets", "jupyter-book", "nbclient"):
         assert needed in names, f"requirements.txt lacks {needed}"
 
@@ -59,11 +67,19 @@ def test_runtime_is_python_311() -> None:
 def test_postbuild_sets_jupytext_viewer() -> None:
     post_build = ROOT / "postBuild"
     assert post_build.is_file(), "postBuild configures JupyterLab on Binder"
-    assert os.access(post_build, os.X_OK), "postBuild must be executable (chmod +x, git mode 100755)"
+    assert os.access(post_build, os.X_OK), (
+        "postBuild must be executable (chmod +x, git mode 100755)"
+    )
     text = post_build.read_text()
     assert text.startswith("#!"), "postBuild needs a shebang line"
-    commands = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    assert any(re.match(r"jupytext-config set-default-viewer\b.*\bmarkdown\b", c) for c in commands), commands
+    commands = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert any(
+        re.match(r"jupytext-config set-default-viewer\b.*\bmarkdown\b", c) for c in commands
+    ), commands
     # Binder ignores root configuration files as soon as a binder/ or .binder/ folder exists.
     assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists()
 
@@ -89,7 +105,9 @@ def _fresh_venv() -> Path:
     subprocess.run([_base_python(), "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "-r", str(REQUIREMENTS)], check=True, cwd=ROOT, env=_clean_env(venv))
+    subprocess.run(
+        [*pip, "install", "-r", str(REQUIREMENTS)], check=True, cwd=ROOT, env=_clean_env(venv)
+    )
     subprocess.run([*pip, "check"], check=True, env=_clean_env(venv))
     (venv / ".complete").write_text(f"installed in {time.perf_counter() - start:.0f} s\n")
     return venv
@@ -101,8 +119,12 @@ def _base_python() -> str:
 
 
 def _clean_env(venv: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR")
+    }
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(venv)
     env["MPLBACKEND"] = "Agg"
@@ -112,7 +134,11 @@ def _clean_env(venv: Path) -> dict[str, str]:
 
 def _chapter_inputs() -> list[Path]:
     """Everything a chapter run depends on, besides the environment."""
-    files = [ROOT / "_toc.yml", ROOT / "tests" / "notebooks.py", ROOT / "tests" / "input_contract.py"]
+    files = [
+        ROOT / "_toc.yml",
+        ROOT / "tests" / "notebooks.py",
+        ROOT / "tests" / "input_contract.py",
+    ]
     files += sorted((ROOT / "critbook").glob("*.py"))
     files += sorted(ROOT.glob("*.md")) + sorted((ROOT / "chapters").glob("*.md"))
     return [f for f in files if f.is_file()]
@@ -132,9 +158,18 @@ def test_chapters_run_in_fresh_binder_env() -> None:
     python = venv / "bin" / "python"
     # The kernel must be the fresh venv's Python, not this test's.
     probe = subprocess.run(
-        [str(python), "-c", "import jupyter_client.kernelspec as k, sys; "
-                            "print(k.KernelSpecManager().get_kernel_spec('python3').argv[0]); print(sys.prefix)"],
-        capture_output=True, text=True, env=_clean_env(venv), check=True,
+        [
+            str(python),
+            "-c",
+            (
+                "import jupyter_client.kernelspec as k, sys; "
+                "print(k.KernelSpecManager().get_kernel_spec('python3').argv[0]); print(sys.prefix)"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        env=_clean_env(venv),
+        check=True,
     )
     argv0, prefix = probe.stdout.split()
     assert Path(prefix) == venv, probe.stdout
@@ -142,7 +177,12 @@ def test_chapters_run_in_fresh_binder_env() -> None:
     start = time.perf_counter()
     result = subprocess.run(
         [str(python), str(ROOT / "tests" / "notebooks.py")],
-        cwd=ROOT, env=_clean_env(venv), capture_output=True, text=True, timeout=1800, check=False,
+        cwd=ROOT,
+        env=_clean_env(venv),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
     elapsed = time.perf_counter() - start
     print(result.stdout)
@@ -150,7 +190,16 @@ def test_chapters_run_in_fresh_binder_env() -> None:
         f"a chapter failed in the Binder environment (requirements.txt alone):\n"
         f"{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
     )
-    ran = re.findall(r"^(\S+\.md):$", result.stdout, re.M)
+    ran = re.findall(r"^(\S+\.md):$", result.stdout, re.MULTILINE)
     assert len(ran) >= 2, f"too few chapters ran: {ran}"
-    stamp.write_text(json.dumps({"inputs": inputs, "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-                                 "chapters": ran, "seconds": round(elapsed, 1)}) + "\n")
+    stamp.write_text(
+        json.dumps(
+            {
+                "inputs": inputs,
+                "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "chapters": ran,
+                "seconds": round(elapsed, 1),
+            }
+        )
+        + "\n"
+    )

@@ -66,7 +66,7 @@ class PackageApi(SphinxDirective):
         return sections
 
 
-def setup(app):  # noqa: ANN001, ANN201
+def setup(app):
     app.setup_extension("sphinx.ext.autodoc")
     app.add_directive("critbook-api", PackageApi)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,4 +1,4 @@
-"""Serve the site's JavaScript (MathJax, RequireJS, the Jupyter widget manager) from the site itself.
+"""Serve the site's JavaScript (MathJax, RequireJS, the widget manager) from the site itself.
 
 By default a Jupyter Book page loads MathJax and the widget JavaScript from CDNs, so with no
 internet (a reader offline, a strict firewall, our CI) no equation is typeset and no widget is
@@ -14,7 +14,11 @@ drawn. This file does two jobs:
 * As a Sphinx extension (``sphinx: local_extensions`` in ``_config.yml``) it checks at build time
   that the vendored files are there. ``_config.yml`` points ``mathjax_path`` and
   ``nb_ipywidgets_js`` at them; if they are missing the extension puts the CDN defaults back and
-  logs one line, so the built pages never reference files that do not exist.
+  logs one line, so the built pages never reference files that do not exist. It also repairs
+  three script problems of the stack that the browser tests caught: the widget manager looked
+  for its fonts under ``chapters/@jupyter-widgets/...`` (a RequireJS path now maps them to
+  ``/vendor/``); ipywidgets 8 calls the MathJax 2 API, absent from MathJax 3 (forwarded); and
+  sphinx-thebe's inline configuration is emitted twice (``const`` redeclared: deduplicated).
 
 ``_vendor/`` is published at the site root through ``html_extra_path``, so the files are served
 as ``/vendor/...``. Sphinx prefixes non-URL script paths with ``_static/`` and then makes them
@@ -101,24 +105,34 @@ def _copy(src: Path, dst: Path) -> None:
 def vendor() -> bool:
     """Fetch and unpack the pinned packages; return True when the site is self-contained."""
     if is_vendored():
-        print(f"vendor_js: MathJax, RequireJS and the widget manager are in {VENDOR.relative_to(ROOT)}/"
-              " (up to date).")
+        print(
+            "vendor_js: MathJax, RequireJS and the widget manager are in"
+            f" {VENDOR.relative_to(ROOT)}/"
+            " (up to date)."
+        )
         return True
     npm = shutil.which("npm")
     if npm is None:
-        print("vendor_js: npm not found: the site will load MathJax and the widget JavaScript from"
-              " CDNs (pages need internet for equations and widgets).")
+        print(
+            "vendor_js: npm not found: the site will load MathJax and the widget JavaScript from"
+            " CDNs (pages need internet for equations and widgets)."
+        )
         return False
     with tempfile.TemporaryDirectory(prefix="critbook-vendor-") as tmp:
         tmpdir = Path(tmp)
         specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
         result = subprocess.run(
             [npm, "pack", "--silent", "--json", *specs],
-            cwd=tmpdir, capture_output=True, text=True, check=False,
+            cwd=tmpdir,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
-            print("vendor_js: `npm pack` failed: the site will load MathJax and the widget JavaScript"
-                  " from CDNs.\n" + result.stderr.strip()[-2000:])
+            print(
+                "vendor_js: `npm pack` failed: the site will load MathJax and the widget JavaScript"
+                " from CDNs.\n" + result.stderr.strip()[-2000:]
+            )
             return False
         packed = {entry["name"]: tmpdir / entry["filename"] for entry in json.loads(result.stdout)}
         staging = tmpdir / "vendor"
@@ -128,7 +142,7 @@ def vendor() -> bool:
                 if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12 / 3.11.4
                     tar.extractall(unpacked, filter="data")
                 else:  # pragma: no cover - old patch releases
-                    tar.extractall(unpacked)  # noqa: S202 (pinned npm tarballs)
+                    tar.extractall(unpacked)
             for src, dst in LAYOUT[name]:
                 _copy(unpacked / "package" / src, staging / dst)
         # Swap in atomically enough: remove the old tree, move the new one.
@@ -138,8 +152,10 @@ def vendor() -> bool:
         shutil.move(str(staging), str(VENDOR))
     STAMP.write_text(json.dumps({"digest": _pins_digest(), "packages": PACKAGES}, indent=1) + "\n")
     size = sum(f.stat().st_size for f in VENDOR.rglob("*") if f.is_file()) / 1e6
-    print(f"vendor_js: vendored {', '.join(f'{n}@{v}' for n, v in PACKAGES.items())}"
-          f" into {VENDOR.relative_to(ROOT)}/ ({size:.1f} MB).")
+    print(
+        f"vendor_js: vendored {', '.join(f'{n}@{v}' for n, v in PACKAGES.items())}"
+        f" into {VENDOR.relative_to(ROOT)}/ ({size:.1f} MB)."
+    )
     return True
 
 
@@ -176,7 +192,7 @@ MATHJAX2_SHIM_JS = """document.addEventListener("DOMContentLoaded", function () 
 });"""
 
 
-def _check_vendored(app, config) -> None:  # noqa: ANN001 (Sphinx objects)
+def _check_vendored(app, config) -> None:
     from sphinx.util import logging
 
     logger = logging.getLogger(__name__)
@@ -195,11 +211,13 @@ def _check_vendored(app, config) -> None:  # noqa: ANN001 (Sphinx objects)
 
     config.mathjax_path = MATHJAX_URL
     config.nb_ipywidgets_js = ipywidgets_js_factory()
-    logger.info("vendor_js: _vendor/ is missing or stale (run `python tools/vendor_js.py`): "
-                "this build loads MathJax and the widget JavaScript from CDNs.")
+    logger.info(
+        "vendor_js: _vendor/ is missing or stale (run `python tools/vendor_js.py`): "
+        "this build loads MathJax and the widget JavaScript from CDNs."
+    )
 
 
-def _dedupe_inline_scripts(app, pagename, templatename, context, doctree) -> None:  # noqa: ANN001
+def _dedupe_inline_scripts(app, pagename, templatename, context, doctree) -> None:
     """Drop repeated identical scripts from a page.
 
     sphinx-thebe registers its inline configuration (``const THEBE_JS_URL = ...``) once with the
@@ -213,15 +231,17 @@ def _dedupe_inline_scripts(app, pagename, templatename, context, doctree) -> Non
     unique = []
     for js in scripts:
         attributes = getattr(js, "attributes", {}) or {}
-        key = (getattr(js, "filename", js) or "",
-               tuple(sorted((k, str(v)) for k, v in attributes.items() if k != "priority")))
+        key = (
+            getattr(js, "filename", js) or "",
+            tuple(sorted((k, str(v)) for k, v in attributes.items() if k != "priority")),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(js)
     scripts[:] = unique
 
 
-def setup(app):  # noqa: ANN001, ANN201
+def setup(app):
     # Run after the configuration is read, before MyST-NB copies nb_* values (builder-inited).
     app.connect("config-inited", _check_vendored, priority=900)
     app.add_js_file(None, body=MATHJAX2_SHIM_JS, priority=400)

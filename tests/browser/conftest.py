@@ -3,9 +3,10 @@
 * The site is ``_build/html`` (or ``$CRITBOOK_SITE`` for a private build dir, e.g.
   ``CRITBOOK_SITE=/tmp/jb-site/_build/html``), served on 127.0.0.1 by a threaded ``http.server``
   on a free port: the tests see it as a reader would, not through ``file://``.
-* The browser is Debian's Chromium (``apt-get install chromium``), driven by Playwright. Playwright's
-  own browser downloads are never used (``playwright install`` needs the internet). Locally a
-  missing Chromium skips the tests with a message; under ``CI=true`` it is a failure.
+* The browser is Debian's Chromium (``apt-get install chromium``), driven by Playwright.
+  Playwright's own browser downloads are never used (``playwright install`` needs the
+  internet). Locally a missing Chromium skips the tests with a message; under ``CI=true`` it is a
+  failure.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ def chromium_path() -> str | None:
     explicit = os.environ.get("CRITBOOK_CHROMIUM")
     if explicit:
         return explicit if Path(explicit).is_file() else None
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -75,11 +80,16 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     if executable is None:
         _missing(
             "Chromium not found at /usr/bin/chromium: install it with "
-            "`sudo apt-get install chromium` (Debian/Ubuntu) or set CRITBOOK_CHROMIUM=/path/to/chrome. "
+            "`sudo apt-get install chromium` (Debian/Ubuntu) or set "
+            "CRITBOOK_CHROMIUM=/path/to/chrome. "
             "Do not run `playwright install` (it downloads browsers from the internet)."
         )
-    return {**browser_type_launch_args, "executable_path": executable, "headless": True,
-            "args": CHROMIUM_ARGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": executable,
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +98,7 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def end_headers(self) -> None:
@@ -136,6 +146,8 @@ def base_url(site_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Folder for screenshots kept after the run (ignored by git)."""
+    """Folder for screenshots kept after the run (ignored by git); old screenshots are removed."""
     ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob("site-*.png"):
+        old.unlink()
     return ARTIFACTS

@@ -38,7 +38,10 @@ def test_no_broken_internal_links(site: Path, site_url: str) -> None:
         config.chmod(0o644)
         result = subprocess.run(
             [str(linkchecker), "--no-status", "--config", str(config), site_url],
-            capture_output=True, text=True, timeout=600, check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
     finally:
         for f in Path(folder).iterdir():

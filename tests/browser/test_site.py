@@ -12,6 +12,7 @@ own path and offers .ipynb and .md downloads; figures and widgets stay readable 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .conftest import ROOT, site_dir
 
@@ -63,27 +65,29 @@ def _need(page: str) -> None:
 class PageWatch:
     """Collects everything that goes wrong while a page loads."""
 
-    def __init__(self, page, base_url: str) -> None:  # noqa: ANN001 (Playwright Page)
+    def __init__(self, page, base_url: str) -> None:
         self.problems: list[str] = []
         host = urlparse(base_url).netloc
 
-        def route(route) -> None:  # noqa: ANN001
+        def route(route) -> None:
             url = urlparse(route.request.url)
             if url.scheme in ("http", "https", "ws", "wss") and url.netloc != host:
-                self.problems.append(f"request to another host (not self-contained): {route.request.url}")
+                self.problems.append(
+                    f"request to another host (not self-contained): {route.request.url}"
+                )
                 route.abort()
             else:
                 route.continue_()
 
-        def on_response(response) -> None:  # noqa: ANN001
+        def on_response(response) -> None:
             if response.status >= 400 and not _is_favicon(response.url):
                 self.problems.append(f"HTTP {response.status}: {response.url}")
 
-        def on_failed(request) -> None:  # noqa: ANN001
+        def on_failed(request) -> None:
             if not _is_favicon(request.url):
                 self.problems.append(f"request failed: {request.url} ({request.failure})")
 
-        def on_console(message) -> None:  # noqa: ANN001
+        def on_console(message) -> None:
             if message.type == "error" and "favicon.ico" not in message.text:
                 location = message.location.get("url", "") if message.location else ""
                 if "favicon.ico" in location:
@@ -102,18 +106,17 @@ def _is_favicon(url: str) -> bool:
     return urlparse(url).path == "/favicon.ico"
 
 
-def _load(page, url: str) -> None:  # noqa: ANN001
+def _load(page, url: str) -> None:
     """Open a page and let it settle (the checks then wait for what they need explicitly)."""
     page.set_default_timeout(60_000)  # two cores shared with book builds can be slow
     response = page.goto(url, wait_until="load")
     assert response is not None and response.ok, f"{url}: HTTP {response and response.status}"
-    try:
+    # A page that keeps fetching is judged by the checks that follow, not by this wait.
+    with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_load_state("networkidle", timeout=15_000)
-    except Exception:  # noqa: BLE001 - a page that keeps fetching is judged by the checks below
-        pass
 
 
-def _wait_for_mathjax(page) -> None:  # noqa: ANN001
+def _wait_for_mathjax(page) -> None:
     page.wait_for_function(
         "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
         timeout=MATHJAX_TIMEOUT_MS,
@@ -121,14 +124,14 @@ def _wait_for_mathjax(page) -> None:  # noqa: ANN001
     page.evaluate("() => MathJax.startup.promise")
 
 
-def _widget_view_count(page) -> int:  # noqa: ANN001
+def _widget_view_count(page) -> int:
     return page.evaluate(
         """() => document.querySelectorAll(
                'script[type="application/vnd.jupyter.widget-view+json"]').length"""
     )
 
 
-def _wait_for_widgets(page, expected: int) -> None:  # noqa: ANN001
+def _wait_for_widgets(page, expected: int) -> None:
     """Wait until the widget manager has drawn one view per saved widget view."""
     page.wait_for_function(
         """(n) => document.querySelectorAll(
@@ -140,7 +143,7 @@ def _wait_for_widgets(page, expected: int) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page(page, site_url: str, path: str) -> None:  # noqa: ANN001 (Playwright Page)
+def test_page(page, site_url: str, path: str) -> None:
     """One page: loads cleanly, self-contained, maths typeset, images and widgets drawn."""
     _need(path)
     watch = PageWatch(page, site_url)
@@ -179,7 +182,8 @@ def test_page(page, site_url: str, path: str) -> None:  # noqa: ANN001 (Playwrig
             problems.append("no widget has a visible size")
         broken = page.evaluate(
             """() => Array.from(document.querySelectorAll('.jupyter-widgets'))
-                   .filter(e => /Error (rendering|displaying) (Jupyter )?widget/i.test(e.textContent))
+                   .filter(e =>
+                       /Error (rendering|displaying) (Jupyter )?widget/i.test(e.textContent))
                    .length"""
         )
         if broken:
@@ -224,13 +228,14 @@ def test_widgets_exist_somewhere() -> None:
     """The book has explorers: at least one page saves widget views (so the check above runs)."""
     _need(PAGES[0])
     with_widgets = [
-        p for p in PAGES
+        p
+        for p in PAGES
         if "application/vnd.jupyter.widget-view+json" in (site_dir() / p).read_text()
     ]
     assert with_widgets, "no page of the site holds a saved widget"
 
 
-def test_search_finds_a_chapter(page, site_url: str) -> None:  # noqa: ANN001
+def test_search_finds_a_chapter(page, site_url: str) -> None:
     _need(PAGES[0])
     watch = PageWatch(page, site_url)
     _load(page, site_url + "search.html?q=critical")
@@ -248,7 +253,7 @@ def _repository() -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)
-def test_binder_and_downloads(page, site_url: str, path: str) -> None:  # noqa: ANN001
+def test_binder_and_downloads(page, site_url: str, path: str) -> None:
     """The Binder link opens this chapter on branch main; .ipynb and .md downloads work."""
     _need(path)
     repo_url, branch = _repository()
@@ -263,7 +268,9 @@ def test_binder_and_downloads(page, site_url: str, path: str) -> None:  # noqa: 
     assert link.path == f"/v2/gh/{owner_repo}/{branch}", binder[0]
     source = path[: -len(".html")] + ".md"
     urlpath = parse_qs(link.query).get("urlpath", [""])[0]
-    assert urlpath.endswith("/" + source) or parse_qs(link.query).get("filepath") == [source], binder[0]
+    assert urlpath.endswith("/" + source) or parse_qs(link.query).get("filepath") == [source], (
+        binder[0]
+    )
     assert (ROOT / source).is_file()
 
     downloads = {Path(urlparse(h).path).suffix: h for h in hrefs if "/_sources/" in h}
@@ -327,11 +334,14 @@ def _first_page_with(marker: str) -> str | None:
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_dark_mode_readable(browser, site_url: str, artifacts: Path, mode: str) -> None:  # noqa: ANN001
+def test_dark_mode_readable(browser, site_url: str, artifacts: Path, mode: str) -> None:
     """Figures keep a light, opaque, non-inverted background; widget text keeps its contrast."""
     _need(PAGES[0])
-    widget_pages = [p for p in PAGES if not p.startswith("(")
-                    and "widget-view+json" in (site_dir() / p).read_text()]
+    widget_pages = [
+        p
+        for p in PAGES
+        if not p.startswith("(") and "widget-view+json" in (site_dir() / p).read_text()
+    ]
     targets = [p for p in [_first_page_with("<figure"), *widget_pages] if p]
     assert targets, "no page with a figure or a widget to check"
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -389,8 +399,10 @@ def test_api_page_lists_every_public_name(site: Path) -> None:
     missing = [n for n in critbook.__all__ if f'id="critbook.{n}"' not in html]
     assert not missing, f"not in the API page: {missing}"
     starts = sorted(html.index(f'id="critbook.{n}"') for n in critbook.__all__)
-    entries = [html[a:b] for a, b in zip(starts, starts[1:] + [html.index('id="inputs-and-errors"')])]
-    without_example = [e[len('id="'):].split('"', 1)[0] for e in entries if ">Examples<" not in e]
+    entries = [
+        html[a:b] for a, b in zip(starts, starts[1:] + [html.index('id="inputs-and-errors"')])
+    ]
+    without_example = [e[len('id="') :].split('"', 1)[0] for e in entries if ">Examples<" not in e]
     assert not without_example, f"API entries without an example: {without_example}"
     assert 'id="inputs-and-errors"' in html and "<table" in html.split('id="inputs-and-errors"')[1]
 
@@ -402,6 +414,8 @@ def test_widget_state_is_json(site: Path) -> None:
             pytest.skip("no site")
         html = (site / path).read_text()
         for block in re.findall(
-            r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', html, re.S
+            r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>',
+            html,
+            re.DOTALL,
         ):
             json.loads(block)
