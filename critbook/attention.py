@@ -31,10 +31,11 @@ general attention kernel cannot assume.
 
 A tile holds at most ``max(block**2, 2**21 / itemsize)`` scores (2 MiB by
 default), so memory stays ``O(n d + block * n)`` and no ``n``-by-``n``
-matrix is formed. The row
-entropies reuse the same sums: with :math:`P'_i = \\sum_{j \\ne i} E_{ij} y_j`
-and :math:`Z'_i = \\sum_{j \\ne i} E_{ij}`,
-:math:`H_i = \\log Z_i + \\beta (Z'_i - \\langle y_i, P'_i\\rangle) / Z_i`.
+matrix is formed. The row entropies use the same tiles,
+:math:`H_i = \\log Z_i - Z_i^{-1} \\sum_j E_{ij} s_{ij}` with the shifted
+scores :math:`s_{ij} = \\beta(\\langle y_i, y_j\\rangle - 1)`, summed term
+by term; they need only row sums of the tiles, not the product with
+:math:`Y`.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ _BLOCK_ENTRIES = 1 << 21
 # - float32, n = 8192, d = 64: every tile of 0.5 to 4 MiB with 128 to 512
 #   rows is within 2% of the best at 1 thread (0.158 s); 128 x 512 is 6%
 #   slower (more, smaller products), 512 x 8192 (16 MiB) 11% slower (out
-#   of cache). With 2 threads the 1-4 MiB tiles tie (0.092-0.094 s).
+#   of cache). With 2 threads, tiles of 256 rows and 512 to 4096 columns
+#   tie (0.094-0.096 s); 128 x 512 and 512 x 1024 take 0.097 s, 64 x 512
+#   0.119 s.
 # - float32, n = 32768, d = 16 and 64: 256 x 2048 and 256 x 4096 are best;
 #   8 MiB tiles lose 5-9%, 16 MiB tiles 18-35%.
 # - float64, n = 8192, d = 64: 2 MiB tiles are best (256 x 1024: 0.347 s);
@@ -160,8 +163,8 @@ def _use_exp2(dtype: np.dtype) -> bool:
     return _EXP2[key]
 
 
-def _augment(Y: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, bool]:
-    """``(K, Q, clamp)`` with ``K = [Y, 1]`` and ``Q = c [Y, -1]``.
+def _augment(Y: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, float, bool]:
+    """``(K, Q, c, clamp)`` with ``K = [Y, 1]`` and ``Q = c [Y, -1]``.
 
     ``Q[i] @ K[j] = c (<y_i, y_j> - 1)`` is the shifted score in the base of
     :func:`_exp_scores`: ``c = beta`` for ``exp``, ``c = beta log2(e)`` for
@@ -182,7 +185,7 @@ def _augment(Y: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray, bool]:
     np.multiply(Y, c, out=Q[:, :d])
     Q[:, d] = -c
     clamp = bool(scale * float(np.finfo(dtype).eps) * (d + 2) > 1.0)
-    return K, Q, clamp
+    return K, Q, float(c), clamp
 
 
 def _exp_scores(A: np.ndarray, B: np.ndarray, out: np.ndarray, clamp: bool) -> np.ndarray:
@@ -215,7 +218,7 @@ def _attend(Y: np.ndarray, beta: float, block: int | None) -> np.ndarray:
     """
     n, d = Y.shape
     rows, cols = _tile_shape(n, block, Y.dtype.itemsize)
-    K, Q, clamp = _augment(Y, beta)
+    K, Q, _, clamp = _augment(Y, beta)
     acc = np.zeros_like(K)
     tile = np.empty(rows * cols, dtype=Y.dtype)  # scores, then weights, in place
     part = np.empty(cols * (d + 1), dtype=Y.dtype)  # one tile's contribution
@@ -230,20 +233,65 @@ def _attend(Y: np.ndarray, beta: float, block: int | None) -> np.ndarray:
     # than Q_I K_J^T, for the same numbers. The first tile of each row block
     # starts at the diagonal block E_II, which serves rows I only.
     for i0 in range(0, n, rows):
-        I = slice(i0, min(i0 + rows, n))
-        m = I.stop - i0
+        bi = slice(i0, min(i0 + rows, n))
+        m = bi.stop - i0
         for j0 in range(i0, n, cols):
-            J = slice(j0, min(j0 + cols, n))
-            F = _exp_scores(K[J], Q[I], tile[: m * (J.stop - j0)].reshape(-1, m), clamp)
+            bj = slice(j0, min(j0 + cols, n))
+            F = _exp_scores(K[bj], Q[bi], tile[: m * (bj.stop - j0)].reshape(-1, m), clamp)
             if j0 == i0:
                 F.reshape(-1)[: m * m : m + 1] = 0.0  # self terms: added exactly later
-                add(acc[I], F.T, K[J])
-                if J.stop > I.stop:
-                    add(acc[I.stop : J.stop], F[m:], K[I])
+                add(acc[bi], F.T, K[bj])
+                if bj.stop > bi.stop:
+                    add(acc[bi.stop : bj.stop], F[m:], K[bi])
             else:
-                add(acc[I], F.T, K[J])
-                add(acc[J], F, K[I])
+                add(acc[bi], F.T, K[bj])
+                add(acc[bj], F, K[bi])
     return acc
+
+
+def _entropy_sums(Y: np.ndarray, beta: float, block: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(Z', T)``, float64: ``Z'_i = sum_{j != i} E_ij`` and ``T_i = sum_{j != i} E_ij s_ij``.
+
+    ``s_ij = beta (<y_i, y_j> - 1) <= 0`` are the shifted scores and
+    ``E = exp(s)``. Same symmetric tiles as :func:`_attend`, but each tile's
+    scores are kept next to its weights, so that ``T`` is summed term by
+    term: forming it as ``beta (Z'_i - <y_i, P'_i>)`` from the layer's sums
+    would cancel badly when the tokens nearly coincide. Only row sums of the
+    tiles are needed (matrix-vector products), not the product with ``Y``.
+    """
+    n, _ = Y.shape
+    rows, cols = _tile_shape(n, block, Y.dtype.itemsize)
+    K, Q, c, clamp = _augment(Y, beta)
+    unit = beta / c if c > 0 else 0.0  # kernel units (base 2 or e, capped) to s
+    Zp = np.zeros(n)
+    T = np.zeros(n)
+    scores = np.empty(rows * cols, dtype=Y.dtype)  # S, then E * S in place
+    weights = np.empty(rows * cols, dtype=Y.dtype)
+    ones = np.ones(cols, dtype=Y.dtype)
+    exp = np.exp2 if _use_exp2(Y.dtype) else np.exp
+    for i0 in range(0, n, rows):
+        bi = slice(i0, min(i0 + rows, n))
+        m = bi.stop - i0
+        for j0 in range(i0, n, cols):
+            bj = slice(j0, min(j0 + cols, n))
+            k = (bj.stop - j0) * m
+            S = np.matmul(K[bj], Q[bi].T, out=scores[:k].reshape(-1, m))  # S_IJ^T
+            if clamp:
+                np.minimum(S, 0.0, out=S)
+            E = exp(S, out=weights[:k].reshape(-1, m))
+            if j0 == i0:
+                E.reshape(-1)[: m * m : m + 1] = 0.0  # no self terms (s_ii = 0)
+            W = np.multiply(S, E, out=S)
+            Zp[bi] += ones[: E.shape[0]] @ E
+            T[bi] += ones[: E.shape[0]] @ W
+            first = m if j0 == i0 else 0  # the diagonal block serves rows I only
+            if E.shape[0] > first:
+                below = slice(j0 + first, bj.stop)
+                Zp[below] += E[first:] @ ones[:m]
+                T[below] += W[first:] @ ones[:m]
+    with np.errstate(over="ignore"):  # only for astronomically large beta
+        T *= unit
+    return Zp, T
 
 
 def _block_rows(n: int, block: int | None) -> int:
@@ -261,7 +309,7 @@ def _row_blocks(Y: np.ndarray, beta: float, block: int) -> Iterator[tuple[slice,
     symmetric kernel :func:`_attend`.)
     """
     n = Y.shape[0]
-    K, Q, clamp = _augment(Y, beta)
+    K, Q, _, clamp = _augment(Y, beta)
     buf = np.empty(min(block, n) * n, dtype=Y.dtype)
     for start in range(0, n, block):
         rows = slice(start, min(start + block, n))
@@ -384,8 +432,8 @@ def attention_layer(
 def attention_entropy(X: Any, beta: float, *, block: int | None = None) -> np.ndarray:
     """Shannon entropy (in nats) of every row of the attention matrix.
 
-    Streams over tiles like :func:`attention_layer`, at the same cost. The
-    entropy of row ``i`` lies in ``[0, log n]``: ``log n`` for uniform
+    Streams over the same tiles as :func:`attention_layer`, at a similar
+    cost. The entropy of row ``i`` lies in ``[0, log n]``: ``log n`` for uniform
     attention, ``0`` when all weight sits on one token.
 
     Parameters
@@ -401,10 +449,10 @@ def attention_entropy(X: Any, beta: float, *, block: int | None = None) -> np.nd
     -------
     numpy.ndarray, shape (n,)
         ``H_i = -sum_j A_ij log A_ij``, float64. It is computed as
-        ``log Z_i + beta (Z'_i - <y_i, P'_i>) / Z_i`` with
-        ``E_ij = exp(beta (<y_i, y_j> - 1))``, ``Z_i = sum_j E_ij``,
-        ``Z'_i = Z_i - 1`` and ``P'_i = sum_{j != i} E_ij y_j`` (the sums
-        themselves in the precision of ``X``), then clipped to ``[0, log n]``.
+        ``log Z_i - (1 / Z_i) sum_j E_ij s_ij`` with the shifted scores
+        ``s_ij = beta (<y_i, y_j> - 1)``, ``E_ij = exp(s_ij)`` and
+        ``Z_i = sum_j E_ij`` (tile sums in the precision of ``X``), then
+        clipped to ``[0, log n]``.
 
     Raises
     ------
@@ -421,11 +469,9 @@ def attention_entropy(X: Any, beta: float, *, block: int | None = None) -> np.nd
     """
     Y = normalize(X)
     beta = _check_beta(beta)
-    n, d = Y.shape
-    acc = _attend(Y, beta, block)
-    off = acc[:, d].astype(np.float64)  # Z'_i
-    spread = off - np.einsum("ij,ij->i", Y, acc[:, :d], dtype=np.float64)
-    Z = off + 1.0
-    with np.errstate(over="ignore"):  # only when beta is astronomically large
-        H = np.log(Z) + (beta * spread) / Z
+    n = Y.shape[0]
+    off, T = _entropy_sums(Y, beta, block)
+    Z = off + 1.0  # the self term E_ii = 1
+    with np.errstate(over="ignore", invalid="ignore"):  # as above
+        H = np.log(Z) - T / Z
     return np.clip(H, 0.0, np.log(n), out=H)
