@@ -22,6 +22,7 @@ __all__ = [
     "check_int",
     "check_rho",
     "as_real_array",
+    "as_vector",
     "as_rng",
 ]
 
@@ -267,6 +268,21 @@ def _check_interval(
         if arr.ndim:
             where = f" (entry {tuple(int(i) for i in np.argwhere(bad)[0])})"
         raise ValueError(f"{name} must lie in {interval}, got {float(offending)!r}{where}")
+
+
+def as_vector(value: Any, name: str, **bounds: Any) -> np.ndarray:
+    """Validate a scalar or non-empty 1-D sequence of finite reals (float64, 1-D).
+
+    ``bounds`` are passed to :func:`as_real_array` (``low``, ``high``,
+    ``low_open``, ``high_open``).
+    """
+    arr = as_real_array(value, name, **bounds)
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or a 1-D sequence; got shape {arr.shape}")
+    arr = np.atleast_1d(arr)
+    if arr.size == 0:
+        raise ValueError(f"{name} must hold at least one value; got an empty sequence")
+    return arr
 
 
 def check_int(value: Any, name: str, *, low: int = 1, high: int | None = None) -> int:

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_real_array, as_rng, as_tokens, check_int, check_real, check_rho
+from ._checks import as_real_array, as_rng, as_tokens, as_vector, check_int, check_real, check_rho
 from .simplex import CRITICAL_RTOL, _scalar_or_array, _weights
 
 __all__ = [
@@ -487,8 +487,8 @@ def eta_hutchinson(
         Source of the probes; a seed gives a reproducible estimate.
     return_std : bool, default False
         Also return the standard error of the estimate (the sample standard
-        deviation over probes divided by ``sqrt(probes)``; ``nan`` if
-        ``probes == 1``).
+        deviation over probes divided by ``sqrt(probes)``; needs
+        ``probes >= 2``).
     batch : int, default 8
         Probes processed together (vectorised) in one pass over the rows.
     block : int, optional
@@ -519,6 +519,11 @@ def eta_hutchinson(
     batch = check_int(batch, "batch", low=1)
     if not isinstance(return_std, (bool, np.bool_)):
         raise TypeError(f"return_std must be True or False, got {type(return_std).__name__}")
+    if return_std and probes < 2:
+        raise ValueError(
+            f"probes must be >= 2 with return_std=True (a standard error needs two probes), "
+            f"got {probes}"
+        )
     gen = as_rng(rng)
     n, d = Y.shape
     values = np.empty(probes)
@@ -530,18 +535,8 @@ def eta_hutchinson(
     estimate = float(values.mean())
     if not return_std:
         return estimate
-    std = float(values.std(ddof=1) / np.sqrt(probes)) if probes > 1 else float("nan")
+    std = float(values.std(ddof=1) / np.sqrt(probes))
     return estimate, std
-
-
-def _as_vector(value: Any, name: str, **bounds: Any) -> np.ndarray:
-    arr = as_real_array(value, name, **bounds)
-    if arr.ndim > 1:
-        raise ValueError(f"{name} must be a scalar or a 1-D sequence; got shape {arr.shape}")
-    arr = np.atleast_1d(arr)
-    if arr.size == 0:
-        raise ValueError(f"{name} must hold at least one value; got an empty sequence")
-    return arr
 
 
 def eta_phase_diagram(
@@ -595,8 +590,8 @@ def eta_phase_diagram(
         ``eta`` at a cost ``O(rows n d)`` instead of ``O(n^2 d)`` per grid
         point. Default: all ``n`` rows.
     return_std : bool, default False
-        Also return the standard errors (zeros for ``"exact"``, ``nan`` for
-        a single probe).
+        Also return the standard errors (zeros for ``"exact"``; the
+        Hutchinson method then needs ``probes >= 2``).
     batch : int, default 8
         Probes processed together.
     dtype : numpy.float32 or numpy.float64, default float64
@@ -627,8 +622,8 @@ def eta_phase_diagram(
     >>> E.ravel().round(2)
     array([0.01, 0.24, 0.98])
     """
-    rhos = _as_vector(rhos, "rhos", low=0.0, high=1.0, high_open=True)
-    gammas = _as_vector(gammas, "gammas", low=0.0)
+    rhos = as_vector(rhos, "rhos", low=0.0, high=1.0, high_open=True)
+    gammas = as_vector(gammas, "gammas", low=0.0)
     n = check_int(n, "n", low=2)
     d = check_int(d, "d", low=1)
     probes = check_int(probes, "probes", low=1)
@@ -638,6 +633,11 @@ def eta_phase_diagram(
         raise ValueError(f"method must be 'hutchinson' or 'exact', got {method!r}")
     if not isinstance(return_std, (bool, np.bool_)):
         raise TypeError(f"return_std must be True or False, got {type(return_std).__name__}")
+    if return_std and probes < 2 and method == "hutchinson":
+        raise ValueError(
+            f"probes must be >= 2 with return_std=True (a standard error needs two probes), "
+            f"got {probes}"
+        )
     try:
         dt = np.dtype(dtype)
     except TypeError as exc:
@@ -679,7 +679,8 @@ def eta_phase_diagram(
             values[:, b * batch : b * batch + k] = _squared_norms(Y, r, betas, alpha, V, None, m)
         values /= m * d
         out[:, j] = values.mean(axis=1)
-        std[:, j] = values.std(axis=1, ddof=1) / np.sqrt(probes) if probes > 1 else np.nan
+        if return_std:
+            std[:, j] = values.std(axis=1, ddof=1) / np.sqrt(probes)
     return (out, std) if return_std else out
 
 

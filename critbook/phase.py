@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_real_array, as_rng, check_int, check_real, check_rho
+from ._checks import as_real_array, as_rng, as_vector, check_int, check_real, check_rho
 from .attention import normalize
 from .simplex import CRITICAL_RTOL
 
@@ -59,16 +59,6 @@ MAX_PHASE_N = 4096
 
 #: Entries of one batch of attention weights (chunk of gammas x rows x n).
 _CHUNK_ENTRIES = 1 << 22
-
-
-def _as_vector(value: Any, name: str, **bounds: Any) -> np.ndarray:
-    arr = as_real_array(value, name, **bounds)
-    if arr.ndim > 1:
-        raise ValueError(f"{name} must be a scalar or a 1-D sequence; got shape {arr.shape}")
-    arr = np.atleast_1d(arr)
-    if arr.size == 0:
-        raise ValueError(f"{name} must hold at least one value; got an empty sequence")
-    return arr
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
@@ -293,8 +283,8 @@ def phase_diagram(
     >>> lam.ravel().round(2)
     array([0.01, 0.38, 1.  ])
     """
-    rhos = _as_vector(rhos, "rhos", low=0.0, high=1.0, high_open=True)
-    gammas = _as_vector(gammas, "gammas", low=0.0)
+    rhos = as_vector(rhos, "rhos", low=0.0, high=1.0, high_open=True)
+    gammas = as_vector(gammas, "gammas", low=0.0)
     n = check_int(n, "n", low=2)
     if n > MAX_PHASE_N:
         raise ValueError(
@@ -459,7 +449,7 @@ def sparsity_sweep(
     if ns_arr.ndim != 1 or ns_arr.size == 0 or np.any(ns_arr != np.round(ns_arr)):
         raise ValueError(f"ns must be a non-empty 1-D sequence of integers, got {ns!r}")
     ns_int = ns_arr.astype(np.int64)
-    gammas = _as_vector(gammas, "gammas", low=0.0)
+    gammas = as_vector(gammas, "gammas", low=0.0)
     d = check_int(d, "d", low=1)
     rho = float(check_rho(rho))
     mass = check_real(mass, "mass", low=0.0, high=1.0, low_open=True, high_open=True)
