@@ -559,7 +559,8 @@ def plot_almost_simplex_constants(
     for ax, values, centre, width, names, ylabel, (lo, hi) in panels:
         band_lo = centre - width if lo is None else np.maximum(centre - width, lo)
         band_hi = centre + width if hi is None else np.minimum(centre + width, hi)
-        ax.fill_between(fine, band_lo, band_hi, color="0.85", label=r"guide $\pm c\sqrt{\log n / d}$")
+        guide = r"guide $\pm c\sqrt{\log n / d}$"
+        ax.fill_between(fine, band_lo, band_hi, color="0.85", label=guide)
         ax.axhline(centre, color="0.4", lw=1, ls="--", label=f"model value {centre:g}")
         for k in range(2):
             ax.plot(ds, values[:, k], "o-", color=colors[k], lw=1.5, ms=5, label=names[k])

@@ -906,7 +906,8 @@ def diagnose(
     levels = as_real_array(quantiles, "quantiles", low=0.0, high=1.0)
     if levels.shape != (2,) or levels[0] > levels[1]:
         raise ValueError(
-            f"quantiles must be two levels (low, high) with 0 <= low <= high <= 1; got {quantiles!r}"
+            "quantiles must be two levels (low, high) with 0 <= low <= high <= 1; "
+            f"got {quantiles!r}"
         )
     gen = as_rng(rng)
 

@@ -404,7 +404,9 @@ class Explorer:
         )
 
     def tokens(self, rho: float | None = None) -> np.ndarray:
-        """The tokens of the third panel, ``sqrt(rho) e_1 + sqrt(1 - rho) z_i``, shape ``(n_tokens, 2)``.
+        """The tokens of the third panel, ``sqrt(rho) e_1 + sqrt(1 - rho) z_i``.
+
+        The array has shape ``(n_tokens, 2)``.
 
         Parameters
         ----------

@@ -35,9 +35,8 @@ def execute(path: Path, timeout: int = 600, verbose: bool = False) -> list[float
     from nbclient import NotebookClient
 
     nb = jupytext.read(path)
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    )
+    resources = {"metadata": {"path": str(path.parent)}}
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources)
     times: list[float] = []
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):

@@ -17,9 +17,9 @@ import re
 
 import numpy as np
 import pytest
+from input_contract import CASES, EXEMPT, EXEMPT_ARGUMENTS, Case, markdown_table
 
 import critbook as cb
-from input_contract import CASES, EXEMPT, EXEMPT_ARGUMENTS, Case, markdown_table
 
 INF = float("inf")
 
