@@ -12,12 +12,13 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 JB     := $(BIN)/jupyter-book
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: book test unit vendor build-strict site-tests clean distclean help
+.PHONY: book test unit vendor build-strict site-tests bench clean distclean help
 
 help:
 	@echo "make book       - build the book into _build/html"
 	@echo "make test       - run all tests (unit, strict build, browser + links, Binder env)"
 	@echo "make site-tests - only the browser, link and Binder tests (of the last build)"
+	@echo "make bench      - benchmarks of the attention kernel (minutes; BENCH_ARGS=--quick)"
 	@echo "make clean      - remove build output (keeps .venv, _vendor and the Binder test env)"
 	@echo "make distclean  - also remove _vendor/ and .cache/"
 
@@ -60,6 +61,16 @@ site-tests: $(BIN)/.test-installed
 test: unit build-strict
 	@$(MAKE) --no-print-directory site-tests
 	@echo "All tests passed."
+
+# Benchmarks of the streamed attention layer (not part of `make test`; several minutes).
+#   make bench BENCH_ARGS=--quick                    about a minute
+#   make bench TORCH_PYTHON=/path/to/venv/bin/python  adds the torch SDPA column
+# TORCH_PYTHON must have torch, numpy and critbook (pip install -e . --no-deps); torch is a
+# benchmark-only dependency (e.g. pip install torch==2.13.0 in a separate venv).
+TORCH_PYTHON ?=
+BENCH_ARGS   ?=
+bench: $(BIN)/.book-installed
+	$(BIN)/python -m benchmarks $(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON)) $(BENCH_ARGS)
 
 clean:
 	rm -rf _build .jupyter_cache .pytest_cache .hypothesis test-artifacts

@@ -6,7 +6,8 @@ Tokens :math:`x_1, \\dots, x_n \\in \\mathbb R^d` are normalised,
 .. math::
 
     x_i' = \\sum_{j=1}^n A_{ij} y_j + \\alpha x_i, \\qquad
-    A_{ij} = \\frac{e^{\\beta \\langle y_i, y_j \\rangle}}{\\sum_k e^{\\beta \\langle y_i, y_k \\rangle}} .
+    A_{ij} = \\frac{e^{\\beta \\langle y_i, y_j \\rangle}}
+             {\\sum_k e^{\\beta \\langle y_i, y_k \\rangle}} .
 
 How it is computed: the kernel uses two facts about this model that a
 general attention kernel cannot assume.
@@ -432,9 +433,10 @@ def attention_layer(
 def attention_entropy(X: Any, beta: float, *, block: int | None = None) -> np.ndarray:
     """Shannon entropy (in nats) of every row of the attention matrix.
 
-    Streams over the same tiles as :func:`attention_layer`, at a similar
-    cost. The entropy of row ``i`` lies in ``[0, log n]``: ``log n`` for uniform
-    attention, ``0`` when all weight sits on one token.
+    Streams over the same tiles as :func:`attention_layer`; it needs no
+    product with the tokens, so it costs less than the layer. The entropy
+    of row ``i`` lies in ``[0, log n]``: ``log n`` for uniform attention,
+    ``0`` when all weight sits on one token.
 
     Parameters
     ----------
