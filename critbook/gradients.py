@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_real_array, as_rng, as_tokens, as_vector, check_int, check_real, check_rho
+from .attention import _augment, _exp_scores
 from .simplex import CRITICAL_RTOL, _scalar_or_array, _weights
 
 __all__ = [
@@ -271,10 +272,63 @@ def _jvp_blocks(
 def _jvp_core(
     Y: np.ndarray, r: np.ndarray, beta: float, alpha: float, V: np.ndarray, block: int | None
 ) -> np.ndarray:
-    """``J V`` for a stack ``V`` of shape ``(p, n, d)``; returns the same shape."""
+    """``J V`` for a stack ``V`` of shape ``(p, n, d)``; returns the same shape.
+
+    With ``E_ij = exp(beta (<y_i, y_j> - 1))``, ``Z_i = sum_j E_ij``,
+    ``u_k = P_k v_k`` and ``dS_ij = <y_i, u_j> + <u_i, y_j>`` (all symmetric),
+
+    ``(J V)_i = (E U)_i / Z_i + beta ((W Y)_i - w_i m_i) / Z_i + alpha v_i``
+
+    with ``W = E * dS``, ``w_i = sum_j W_ij`` and ``m_i = (E Y)_i / Z_i``.
+    Because ``E`` and ``W`` are symmetric, only tiles on and above the
+    diagonal are formed; each feeds its rows and its columns (as in
+    :func:`critbook.attention_layer`), and the division by ``Z`` is done once
+    at the end. Memory ``O(p n d + rows * cols)``.
+    """
+    p, n, d = V.shape
+    U = (V - Y[None] * np.einsum("kb,pkb->pk", Y, V)[:, :, None]) / r[None, :, None]
+    K, Q, _, clamp = _augment(Y, beta)  # float64: base e, K = [Y, 1], Q = beta [Y, -1]
+    # One product with E gives E Y, E u^1 .. E u^p and the row sums.
+    values = np.hstack([Y, *U, np.ones((n, 1))])
+    left = [np.hstack([Y, U[q]]) for q in range(p)]  # dS_IJ = [Y, u]_I @ [u, Y]_J^T
+    right = [np.hstack([U[q], Y]) for q in range(p)]
+    acc_e = np.zeros_like(values)
+    acc_w = np.zeros((p, n, d + 1))  # [W Y, w]
+    rows = _block_rows(n, 2 * p, block) if block is not None else min(n, 256)
+    cols = max(rows, 1024)
+    tile = np.empty(rows * cols)
+    dsb = np.empty(rows * cols)
+    for i0 in range(0, n, rows):
+        I = slice(i0, min(i0 + rows, n))  # noqa: E741
+        m = I.stop - i0
+        for j0 in [i0, *range(I.stop, n, cols)]:
+            J = I if j0 == i0 else slice(j0, min(j0 + cols, n))
+            c = J.stop - J.start
+            F = tile[: c * m].reshape(c, m)  # F = E_JI = E_IJ^T
+            _exp_scores(K[J], Q[I], F, clamp)
+            diagonal = j0 == i0
+            if diagonal:
+                F.reshape(-1)[:: m + 1] = 1.0  # the self terms exactly
+            acc_e[I] += F.T @ values[J]
+            if not diagonal:
+                acc_e[J] += F @ values[I]
+            for q in range(p):
+                D = dsb[: c * m].reshape(c, m)
+                np.matmul(right[q][J], left[q][I].T, out=D)
+                D *= F
+                acc_w[q, I] += D.T @ K[J]
+                if not diagonal:
+                    acc_w[q, J] += D @ K[I]
+    Z = acc_e[:, -1:]
+    mean = acc_e[:, :d] / Z
     out = np.empty_like(V)
-    for rows, _, JV in _jvp_blocks(Y, r, np.array([beta]), alpha, V, block):
-        out[:, rows] = JV
+    for q in range(p):
+        eu = acc_e[:, d * (q + 1) : d * (q + 2)] / Z
+        wy = acc_w[q, :, :d] / Z
+        w = acc_w[q, :, d:] / Z
+        out[q] = eu + beta * (wy - w * mean)
+        if alpha:
+            out[q] += alpha * V[q]
     return out
 
 
@@ -301,9 +355,11 @@ def jvp(X: Any, beta: float, V: Any, alpha: float = 0.0, *, block: int | None = 
     """The Jacobian-vector product ``J V`` of the attention layer, matrix-free.
 
     The directional derivative of :func:`critbook.attention_layer` at ``X``
-    in the direction ``V``. Streams over blocks of rows like the layer
-    itself: memory ``O(n d + block n)`` per direction, no ``n``-by-``n`` or
-    ``(n d)``-by-``(n d)`` matrix. Cost about five layer evaluations.
+    in the direction ``V``. Streams over symmetric tiles like the layer
+    itself (each tile on or above the diagonal serves its rows and its
+    columns): memory ``O(p n d + block * 1024)``, no ``n``-by-``n`` or
+    ``(n d)``-by-``(n d)`` matrix. Cost about 2.5 float64 layer evaluations
+    per direction (measured at n = 1024 and 4096, d = 64).
 
     Parameters
     ----------
@@ -317,8 +373,8 @@ def jvp(X: Any, beta: float, V: Any, alpha: float = 0.0, *, block: int | None = 
     alpha : float, default 0.0
         Residual strength, finite and ``>= 0``.
     block : int, optional
-        Rows per block (a memory/speed trade-off); the result does not depend
-        on it.
+        Rows per tile (a memory/speed trade-off; default 256); the result does
+        not depend on it beyond rounding.
 
     Returns
     -------
