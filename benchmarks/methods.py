@@ -41,15 +41,21 @@ def critbook_layer(n: int, d: int, dtype: str) -> Callable[[], Any]:
     return lambda: cb.attention_layer(X, beta)
 
 
+def _naive_scores(X: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Directions ``Y`` and the full ``n x n`` scores ``beta Y Y^T`` minus each row's max."""
+    Y = X / np.linalg.norm(X, axis=1, keepdims=True)
+    S = Y @ Y.T
+    S *= beta
+    S -= S.max(axis=1, keepdims=True)
+    return Y, S
+
+
 def naive_layer(n: int, d: int, dtype: str) -> Callable[[], Any]:
     """Textbook numpy: the full ``n x n`` softmax with max subtraction, then ``A @ Y``."""
     X, beta = tokens(n, d, dtype), default_beta(n)
 
     def run() -> np.ndarray:
-        Y = X / np.linalg.norm(X, axis=1, keepdims=True)
-        S = Y @ Y.T
-        S *= beta
-        S -= S.max(axis=1, keepdims=True)
+        Y, S = _naive_scores(X, beta)
         np.exp(S, out=S)
         S /= S.sum(axis=1, keepdims=True)
         return S @ Y
@@ -89,10 +95,7 @@ def naive_entropy(n: int, d: int, dtype: str) -> Callable[[], Any]:
     X, beta = tokens(n, d, dtype), default_beta(n)
 
     def run() -> np.ndarray:
-        Y = X / np.linalg.norm(X, axis=1, keepdims=True)
-        S = Y @ Y.T
-        S *= beta
-        S -= S.max(axis=1, keepdims=True)
+        _, S = _naive_scores(X, beta)
         E = np.exp(S)
         Z = E.sum(axis=1)
         E *= S

@@ -295,10 +295,11 @@ def _entropy_sums(Y: np.ndarray, beta: float, block: int | None) -> tuple[np.nda
     return Zp, T
 
 
-def _block_rows(n: int, block: int | None) -> int:
-    """Rows per block for :func:`_row_blocks` (about ``_BLOCK_ENTRIES`` scores)."""
+def _block_rows(n: int, block: int | None, *, entries: int = _BLOCK_ENTRIES) -> int:
+    """Rows per block for :func:`_row_blocks`: ``block`` (validated), or by default
+    as many rows as keep one block of ``n`` scores per row within ``entries``."""
     if block is None:
-        return max(1, min(n, _BLOCK_ENTRIES // max(n, 1)))
+        return max(1, min(n, entries // max(n, 1)))
     return min(check_int(block, "block", low=1), n)
 
 

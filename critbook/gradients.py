@@ -40,6 +40,7 @@ import numpy as np
 
 from ._checks import as_real_array, as_rng, as_tokens, as_vector, check_int, check_real, check_rho
 from .attention import _augment, _exp_scores
+from .attention import _block_rows as _attention_block_rows
 from .simplex import CRITICAL_RTOL, _scalar_or_array, _weights
 
 __all__ = [
@@ -98,9 +99,8 @@ def _softmax_block(G: np.ndarray, beta: float) -> np.ndarray:
 
 
 def _block_rows(n: int, width: int, block: int | None) -> int:
-    if block is None:
-        return max(1, min(n, _BLOCK_ENTRIES // max(n * width, 1)))
-    return min(check_int(block, "block", low=1), n)
+    """Rows per block when each row holds ``width`` blocks of ``n`` scores."""
+    return _attention_block_rows(n, block, entries=_BLOCK_ENTRIES // width)
 
 
 def layer_jacobian(X: Any, beta: float, alpha: float = 0.0) -> np.ndarray:
@@ -294,7 +294,7 @@ def _jvp_core(
     right = [np.hstack([U[q], Y]) for q in range(p)]
     acc_e = np.zeros_like(values)
     acc_w = np.zeros((p, n, d + 1))  # [W Y, w]
-    rows = _block_rows(n, 2 * p, block) if block is not None else min(n, 256)
+    rows = min(n, 256) if block is None else _attention_block_rows(n, block)
     cols = max(rows, 1024)
     tile = np.empty(rows * cols)
     dsb = np.empty(rows * cols)
