@@ -16,60 +16,56 @@ Examples
 (1000, 64)
 """
 
-from .attention import attention_entropy, attention_layer, attention_weights, normalize
+from .attention import (
+    attention_entropy,
+    attention_layer,
+    attention_weights,
+    max_attention_weight,
+    normalize,
+    top_mass_count,
+)
+from .diagnosis import Diagnosis, diagnose
+from .extremes import (
+    gaussian_top_scores,
+    sphere_attention_prediction,
+    sphere_top_distances,
+    top_gaps,
+)
 from .geometry import (
     angle_ratio,
     cluster_count,
     collapse_metrics,
     effective_rank,
     iterate_layers,
-    max_attention_weight,
     mean_cosine,
     rank_one_residual,
-    sphere_attention_prediction,
 )
-from .gradients import (
-    eta,
-    eta_hutchinson,
-    eta_phase_diagram,
-    finite_difference_jacobian,
-    jvp,
-    layer_jacobian,
-    simplex_eta,
-    simplex_eta_limit,
-)
-from .phase import (
-    approach_exponent,
-    phase_diagram,
-    sparsity_sweep,
-    top_mass_count,
-)
+from .gradients import eta, eta_hutchinson, finite_difference_jacobian, jvp, layer_jacobian
 from .scaling import (
-    Diagnosis,
     RegimeSegment,
     Rule,
     calibrated_ratio,
     critical_beta,
-    diagnose,
     effective_gamma,
-    gaussian_top_scores,
     llama4_factor,
     practical_rules,
     qwen_logn_factor,
     regime_segments,
-    sphere_top_distances,
     ssmax_factor,
-    top_gaps,
     yarn_factor,
 )
 from .simplex import (
+    approach_exponent,
     critical_gamma,
     regime,
     simplex_angle_ratio,
+    simplex_eta,
+    simplex_eta_limit,
     simplex_layer,
     simplex_limit,
     simplex_self_weight,
 )
+from .sweeps import eta_phase_diagram, phase_diagram, sparsity_sweep
 from .tokens import (
     almost_simplex_constants,
     gaussian_tokens,

@@ -15,8 +15,13 @@ import numbers
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+#: What an ``rng`` argument accepts (see :func:`as_rng`).
+SeedLike = int | ArrayLike | np.random.SeedSequence | np.random.BitGenerator | np.random.Generator | None
 
 __all__ = [
+    "SeedLike",
     "as_tokens",
     "check_real",
     "check_int",
@@ -24,6 +29,8 @@ __all__ = [
     "as_real_array",
     "as_vector",
     "as_rng",
+    "check_dtype",
+    "scalar_or_array",
 ]
 
 # Row norms whose square is a normal float64: beyond these the squared norm
@@ -314,25 +321,35 @@ def check_rho(value: Any, name: str = "rho") -> Any:
     return float(arr) if arr.ndim == 0 else arr
 
 
-def as_rng(rng: Any) -> np.random.Generator:
-    """Turn ``None``, a seed or a Generator into a :class:`numpy.random.Generator`.
+def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    """Validate a floating dtype: numpy.float32 or numpy.float64."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be numpy.float32 or numpy.float64, got {dtype!r}") from exc
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"{name} must be numpy.float32 or numpy.float64, got {dt}")
+    return dt
 
-    Accepted: ``None`` (fresh entropy), a non-negative integer seed, a
-    :class:`numpy.random.SeedSequence`, a :class:`numpy.random.BitGenerator`
-    or a :class:`numpy.random.Generator` (returned as is).
+
+def scalar_or_array(x: Any) -> Any:
+    """A 0-d result as a Python float, anything else as the array (the package's return rule)."""
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def as_rng(rng: SeedLike) -> np.random.Generator:
+    """``numpy.random.default_rng(rng)``, with an error that names ``rng`` (SPEC 7).
+
+    Accepted: whatever :func:`numpy.random.default_rng` accepts (``None``, a
+    non-negative integer seed or sequence of them, a ``SeedSequence``, a
+    ``BitGenerator``, a ``Generator``, which is returned as is).
     """
     allowed = "None, a non-negative integer seed or a numpy.random.Generator"
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (np.random.SeedSequence, np.random.BitGenerator)):
+    if isinstance(rng, (bool, np.bool_, float, str, bytes)):  # default_rng would take some
+        raise TypeError(f"rng must be {allowed}, got {_kind(rng)}")
+    try:
         return np.random.default_rng(rng)
-    if isinstance(rng, np.ndarray) and rng.ndim == 0 and np.issubdtype(rng.dtype, np.integer):
-        rng = rng.item()
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
-        if int(rng) < 0:
-            raise ValueError(f"rng must be {allowed}; got negative seed {int(rng)}")
-        return np.random.default_rng(int(rng))
-    hint = " (use np.random.default_rng(seed))" if isinstance(rng, np.random.RandomState) else ""
-    raise TypeError(f"rng must be {allowed}, got {_kind(rng)}{hint}")
+    except ValueError as exc:
+        raise ValueError(f"rng must be {allowed}; got {_show(rng)} ({exc})") from None
+    except TypeError as exc:
+        raise TypeError(f"rng must be {allowed}, got {_kind(rng)} ({exc})") from None

@@ -1,9 +1,5 @@
 """Token geometry: how flat attention is, how clustered tokens are, how a layer changes them.
 
-- :func:`max_attention_weight`: the largest attention weight of every row.
-- :func:`sphere_attention_prediction`: the large-``n`` prediction of the
-  largest weight and of the row entropy for tokens drawn uniformly on the
-  sphere.
 - :func:`mean_cosine`: the mean cosine between distinct tokens (1 = one direction).
 - :func:`angle_ratio`: the paper's ratio ``lambda`` of output to input angles
   (0 = full collapse in one layer, 1 = angles kept).
@@ -24,16 +20,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.special import gammaln, ive, logsumexp, roots_jacobi, roots_legendre
 
-from ._checks import as_real_array, as_tokens, check_int, check_real
-from .attention import _block_rows, _row_blocks, attention_layer, normalize
+from ._checks import as_real_array, as_tokens, check_real
+from ._kernel import Kernel, block_rows
+from .attention import attention_layer, normalize
 
 __all__ = [
-    "max_attention_weight",
-    "sphere_attention_prediction",
     "mean_cosine",
     "angle_ratio",
     "rank_one_residual",
@@ -43,176 +38,9 @@ __all__ = [
     "cluster_count",
 ]
 
-#: Largest ``beta`` accepted by :func:`sphere_attention_prediction`.
-MAX_PREDICTION_BETA = 1e4
 
 
-def max_attention_weight(X: Any, beta: float, *, block: int | None = None) -> np.ndarray:
-    """The largest attention weight ``max_j A_ij`` of every row ``i``.
-
-    In the tractable model the largest score of row ``i`` is its own,
-    ``beta <y_i, y_i> = beta``, so the largest weight is the self weight
-    ``A_ii = 1 / sum_j exp(beta (<y_i, y_j> - 1))``. It is ``1/n`` for
-    uniform attention and 1 when a token attends only to itself. Streams over
-    blocks of rows: no ``n``-by-``n`` matrix is formed.
-
-    Parameters
-    ----------
-    X : array_like, shape (n, d)
-        Tokens, one per row (normalised internally).
-    beta : float
-        Attention scaling factor, finite and ``>= 0``.
-    block : int, optional
-        Rows per block (see :func:`critbook.attention_layer`).
-
-    Returns
-    -------
-    numpy.ndarray, shape (n,)
-        The largest weight of each row, in ``[1/n, 1]``, float64.
-
-    Raises
-    ------
-    ValueError
-        On a bad ``X`` (see :func:`critbook.normalize`), a negative or
-        non-finite ``beta``, or a bad ``block``.
-
-    Examples
-    --------
-    Three orthogonal tokens at ``beta = log 2``: each gives itself twice the
-    weight of each other token, so ``A_ii = 2 / 4``:
-
-    >>> import numpy as np
-    >>> from critbook import max_attention_weight
-    >>> max_attention_weight(np.eye(3), beta=np.log(2.0))
-    array([0.5, 0.5, 0.5])
-    """
-    Y = normalize(X)
-    beta = check_real(beta, "beta", low=0.0)
-    n = Y.shape[0]
-    out = np.empty(n, dtype=np.float64)
-    for rows, E in _row_blocks(Y, beta, _block_rows(n, block)):
-        out[rows] = E.max(axis=1) / E.sum(axis=1, dtype=np.float64)
-    return out
-
-
-def _log_window_integral(beta: float, k: float) -> tuple[float, float]:
-    """``log`` of ``int exp(beta c) (1 - c^2)^k dc`` over ``[-1, 1]``, and the tilted mean of ``c``.
-
-    For large ``k`` the integrand is a narrow, smooth bump; Gauss-Legendre
-    quadrature on a window of 16 standard deviations around its peak (clipped
-    to ``[-1, 1]``, where the integrand vanishes to high order) is accurate to
-    rounding.
-    """
-    peak = 2.0 * beta / (2.0 * k + np.sqrt(4.0 * k * k + 4.0 * beta * beta))
-    width = (1.0 - peak * peak) / np.sqrt(2.0 * k * (1.0 + peak * peak))
-    lo, hi = max(-1.0, peak - 16.0 * width), min(1.0, peak + 16.0 * width)
-    x, w = roots_legendre(200)
-    c = 0.5 * (hi - lo) * x + 0.5 * (hi + lo)
-    terms = np.log(0.5 * (hi - lo) * w) + beta * c + k * np.log1p(-c * c)
-    total = logsumexp(terms)
-    return float(total), float(np.exp(terms - total) @ c)
-
-
-def _cosine_tilt(beta: float, d: int) -> tuple[float, float]:
-    """``(log M, t)`` for the cosine ``c`` between a fixed and a uniform unit vector of ``R^d``.
-
-    ``M = E exp(beta c)`` and ``t = E[c exp(beta c)] / M``. The density of
-    ``c`` is proportional to ``(1 - c^2)^((d - 3)/2)`` on ``[-1, 1]``. For
-    ``2 <= d <= 64`` and ``beta >= 1`` the Bessel closed form is used; for
-    ``beta < 1`` this is a Jacobi weight and Gauss-Jacobi quadrature with
-    64 nodes is accurate to rounding; for
-    larger ``d`` the density is a narrow bump and a windowed Gauss-Legendre
-    rule is used, with the normaliser computed by the same rule so that their
-    rounding errors cancel. For ``d = 1``, ``c = +-1``.
-    """
-    if d == 1:
-        return beta + np.log1p(np.exp(-2.0 * beta)) - np.log(2.0), float(np.tanh(beta))
-    if d <= 64 and beta >= 1.0:
-        # Closed form: M = Gamma(nu + 1) (2 / beta)^nu I_nu(beta), nu = d/2 - 1, and
-        # t = I_{nu+1}(beta) / I_nu(beta); exponentially scaled Bessel functions keep
-        # it finite (no underflow of ive for these orders and beta <= 1e4).
-        nu = d / 2.0 - 1.0
-        i_nu = ive(nu, beta)
-        log_m = float(gammaln(nu + 1.0) + nu * np.log(2.0 / beta) + np.log(i_nu) + beta)
-        return log_m, float(ive(nu + 1.0, beta) / i_nu)
-    if d <= 64:
-        a = (d - 3) / 2.0
-        nodes, weights = roots_jacobi(64 + int(np.ceil(beta / 2.0)), a, a)
-        with np.errstate(divide="ignore"):  # a weight may underflow to 0 (log = -inf)
-            logw = np.log(weights)
-        tilted = logw + beta * nodes
-        log_m = float(logsumexp(tilted) - logsumexp(logw))
-        p = np.exp(tilted - logsumexp(tilted))
-        return log_m, float(p @ nodes)
-    log_num, t = _log_window_integral(beta, (d - 3) / 2.0)
-    log_den, _ = _log_window_integral(0.0, (d - 3) / 2.0)
-    return log_num - log_den, t
-
-
-def sphere_attention_prediction(n: Any, beta: float, d: int) -> tuple[Any, Any]:
-    """Large-``n`` prediction of the largest weight and the row entropy, uniform tokens.
-
-    For ``n`` tokens drawn independently and uniformly on the unit sphere of
-    ``R^d``, the cosines ``c_ij`` (``j != i``) of row ``i`` are independent
-    with moment-generating function ``M(beta) = E exp(beta c)``. Replacing the
-    sum over the ``n - 1`` other tokens by its mean (law of large numbers)
-    gives, with ``u = (n - 1) M exp(-beta)`` and ``t = M'(beta) / M(beta)``,
-
-    .. math::
-
-        A_{\\max} \\approx \\frac{1}{1 + u}, \\qquad
-        H \\approx \\log(1 + u) + \\beta (1 - A_{\\max}) (1 - t).
-
-    As ``n -> infinity``, ``n A_max -> e^beta / M`` and
-    ``log n - H -> beta t - log M`` (about ``beta^2 / (2 d)`` for large
-    ``d``). This is the book's derivation, not a result of the paper.
-
-    Parameters
-    ----------
-    n : float or array_like
-        Number of tokens, ``>= 1``.
-    beta : float
-        Attention scaling factor, in ``[0, 1e4]``.
-    d : int
-        Dimension, ``>= 1``.
-
-    Returns
-    -------
-    max_weight, entropy : float or numpy.ndarray
-        The predicted largest weight of a row and its entropy (in nats),
-        with the shape of ``n``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from critbook import sphere_attention_prediction
-    >>> w, H = sphere_attention_prediction([10.0, 1e6], beta=0.0, d=8)
-    >>> w
-    array([1.e-01, 1.e-06])
-    >>> np.allclose(H, np.log([10.0, 1e6]))
-    True
-
-    For large ``n`` the entropy gap ``log n - H`` settles near ``beta^2 / (2 d)``:
-
-    >>> w, H = sphere_attention_prediction(1e12, beta=4.0, d=256)
-    >>> print(f"{np.log(1e12) - H:.5f} vs {4.0**2 / (2 * 256):.5f}")
-    0.03124 vs 0.03125
-    """
-    n = as_real_array(n, "n", low=1.0)
-    beta = check_real(beta, "beta", low=0.0, high=MAX_PREDICTION_BETA)
-    d = check_int(d, "d", low=1)
-    log_m, t = _cosine_tilt(beta, d)
-    with np.errstate(divide="ignore"):
-        log_u = np.log(n - 1.0) + log_m - beta
-    log_z = np.logaddexp(0.0, log_u)
-    w = np.exp(-log_z)
-    H = log_z + beta * (-np.expm1(-log_z)) * (1.0 - t)
-    if np.ndim(w) == 0:
-        return float(w), float(H)
-    return w, H
-
-
-def mean_cosine(X: Any) -> float:
+def mean_cosine(X: ArrayLike) -> float:
     """Mean cosine ``<y_i, y_j>`` over all pairs of distinct tokens.
 
     Uses ``sum_{i != j} <y_i, y_j> = ||sum_i y_i||^2 - n``, so the cost is
@@ -258,7 +86,7 @@ def _centred_gram_terms(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return C, np.einsum("ij,ij->i", C, C)
 
 
-def angle_ratio(X: Any, X_out: Any, *, block: int | None = None) -> float:
+def angle_ratio(X: ArrayLike, X_out: ArrayLike, *, block: int | None = None) -> float:
     """The input-to-output angle ratio ``lambda`` of a layer.
 
     .. math::
@@ -310,7 +138,7 @@ def angle_ratio(X: Any, X_out: Any, *, block: int | None = None) -> float:
         )
     if n < 2:
         raise ValueError(f"X must hold n >= 2 tokens to have a pair; got n = {n}")
-    block = _block_rows(n, block)
+    block = block_rows(n, 8, block, width=3)
     C, s = _centred_gram_terms(Y)
     Co, so = _centred_gram_terms(Yo)
     total = 0.0
@@ -343,7 +171,7 @@ def angle_ratio(X: Any, X_out: Any, *, block: int | None = None) -> float:
     return total / (n * (n - 1) / 2)
 
 
-def rank_one_residual(X: Any) -> float:
+def rank_one_residual(X: ArrayLike) -> float:
     """Relative distance of ``X`` to the nearest matrix with identical rows.
 
     ``||X - 1 xbar^T||_F / ||X||_F`` with ``xbar`` the mean token: the
@@ -383,7 +211,7 @@ def rank_one_residual(X: Any) -> float:
     return float(np.linalg.norm(Xa - Xa.mean(axis=0)) / norm)
 
 
-def effective_rank(X: Any) -> float:
+def effective_rank(X: ArrayLike) -> float:
     """Effective rank ``exp(H(p))`` with ``p_k = sigma_k / sum_l sigma_l``.
 
     ``sigma_k`` are the singular values of ``X`` (Roy and Vetterli's
@@ -429,12 +257,12 @@ def effective_rank(X: Any) -> float:
 
 
 def iterate_layers(
-    X: Any,
+    X: ArrayLike,
     betas: Sequence[float] | Any,
     alpha: float = 0.0,
     *,
     block: int | None = None,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Pass tokens through one attention layer per entry of ``betas``.
 
     Parameters
@@ -485,7 +313,7 @@ def iterate_layers(
     return out
 
 
-def collapse_metrics(trajectory: Any) -> dict[str, np.ndarray]:
+def collapse_metrics(trajectory: ArrayLike) -> dict[str, np.ndarray]:
     """Mean cosine, effective rank and rank-one residual of every layer of a trajectory.
 
     Parameters
@@ -546,7 +374,7 @@ def collapse_metrics(trajectory: Any) -> dict[str, np.ndarray]:
     }
 
 
-def cluster_count(X: Any, angle: float = 0.05, *, block: int | None = None) -> int:
+def cluster_count(X: ArrayLike, angle: float = 0.05, *, block: int | None = None) -> int:
     """The number of clusters of token directions (single linkage at a given angle).
 
     Two tokens are linked when the angle between their directions is below
@@ -590,13 +418,13 @@ def cluster_count(X: Any, angle: float = 0.05, *, block: int | None = None) -> i
     Y = np.asarray(normalize(X), dtype=np.float64)
     angle = check_real(angle, "angle", low=0.0, high=np.pi, low_open=True)
     n = Y.shape[0]
-    threshold = np.cos(angle)
-    block = _block_rows(n, block)
+    threshold = np.cos(angle) - 1.0  # on the shifted cosines <y_i, y_j> - 1
     nodes = np.arange(n)
     rep = nodes  # a representative member of each token's cluster so far
     count = n
-    for start in range(0, n, block):
-        rows, cols = np.nonzero(Y[start : start + block] @ Y.T > threshold)
+    for I, G in Kernel(Y, 1.0).row_blocks(block=block, exp=False):  # noqa: E741
+        start = I.start
+        rows, cols = np.nonzero(G > threshold)
         # The links of this block, plus a link from every token to the
         # representative of its cluster so far: components merge both.
         links = (np.r_[rows + start, nodes], np.r_[cols, rep])

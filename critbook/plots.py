@@ -173,7 +173,7 @@ def plot_max_weight_vs_n(
     >>> len(ax.lines)
     3
     """
-    from .geometry import sphere_attention_prediction
+    from .extremes import sphere_attention_prediction
 
     ns, values, betas = _flattening_data(ns, max_weight, betas, "max_weight")
     ax = new_axes(ax)
@@ -236,7 +236,7 @@ def plot_entropy_vs_n(
     >>> len(ax.lines)
     2
     """
-    from .geometry import sphere_attention_prediction
+    from .extremes import sphere_attention_prediction
 
     ns, values, betas = _flattening_data(ns, entropy, betas, "entropy")
     ax = new_axes(ax)
@@ -1086,7 +1086,7 @@ def plot_limit_approach(
     >>> len(ax.lines)  # two curves and two reference slopes
     4
     """
-    from .phase import approach_exponent
+    from .simplex import approach_exponent
     from .simplex import simplex_angle_ratio, simplex_limit
 
     rho = float(check_rho(rho))
@@ -1308,7 +1308,7 @@ def plot_eta_vs_n(
     >>> len(ax.lines)  # two curves and two limits
     4
     """
-    from .gradients import simplex_eta, simplex_eta_limit
+    from .simplex import simplex_eta, simplex_eta_limit
 
     rho = float(check_rho(rho))
     ratios = as_real_array(ratios, "ratios", low=0.0).ravel()
@@ -1383,7 +1383,7 @@ def plot_forward_backward(
     >>> len(ax.lines)  # two measured, two simplex curves, gamma_c
     5
     """
-    from .gradients import simplex_eta
+    from .simplex import simplex_eta
     from .simplex import simplex_angle_ratio
 
     rho = float(check_rho(rho))

@@ -11,10 +11,9 @@ grows with ``n``. This module has
   :func:`effective_gamma` (``beta_n / log n``), :func:`critical_beta`
   (``log n / (1 - rho)``), :func:`calibrated_ratio` and
   :func:`regime_segments` (where along ``n`` a rule is sub- or supercritical);
-- exact samplers of the top of a long row of scores, used to compare the
-  different proposed laws: :func:`gaussian_top_scores` (i.i.d. Gaussian
-  scores) and :func:`sphere_top_distances` (uniform keys on the sphere);
-- :func:`diagnose`, a streamed diagnostic of one's own token set.
+- and, in their own modules, the extreme-value samplers that compare the
+  proposed laws (:mod:`critbook.extremes`) and :func:`critbook.diagnose`
+  (:mod:`critbook.diagnosis`).
 
 The rules follow the reference code paths listed in the book (YaRN's
 ``get_mscale``, Qwen's ``logn_list``, Llama 4's attention temperature tuning,
@@ -26,15 +25,12 @@ model is an illustration, not an identity (see Chapter 5 of the book).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.special import betaincinv, betaln, ndtri_exp
+from numpy.typing import ArrayLike, NDArray
 
-from ._checks import as_real_array, as_rng, as_tokens, check_int, check_real, check_rho
-from .attention import normalize
-from .geometry import mean_cosine
+from ._checks import as_real_array, check_int, check_real, check_rho, scalar_or_array
 from .simplex import CRITICAL_RTOL
 
 __all__ = [
@@ -49,23 +45,11 @@ __all__ = [
     "calibrated_ratio",
     "RegimeSegment",
     "regime_segments",
-    "gaussian_top_scores",
-    "sphere_top_distances",
-    "top_gaps",
-    "Diagnosis",
-    "diagnose",
 ]
 
-#: Entries (rows times columns) of one block of scores in :func:`diagnose`.
-_BLOCK_ENTRIES = 1 << 21
 
 
-def _out(x: np.ndarray) -> Any:
-    """A float for a 0-d result, the array otherwise."""
-    return float(x) if np.ndim(x) == 0 else x
-
-
-def _positions(n: Any) -> np.ndarray:
+def _positions(n: ArrayLike) -> NDArray[np.float64]:
     return as_real_array(n, "n", low=1.0)
 
 
@@ -74,7 +58,7 @@ def _positions(n: Any) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def yarn_factor(n: Any, original_length: float) -> Any:
+def yarn_factor(n: ArrayLike, original_length: float) -> float | NDArray[np.float64]:
     """YaRN's logit multiplier ``(0.1 ln s + 1)^2`` with ``s = max(1, n / L)``.
 
     YaRN (Peng et al., 2024) multiplies both queries and keys by
@@ -106,10 +90,10 @@ def yarn_factor(n: Any, original_length: float) -> Any:
     n = _positions(n)
     L = check_real(original_length, "original_length", low=1.0)
     mscale = 0.1 * np.log(np.maximum(1.0, n / L)) + 1.0
-    return _out(mscale * mscale)
+    return scalar_or_array(mscale * mscale)
 
 
-def qwen_logn_factor(n: Any, train_length: float = 2048) -> Any:
+def qwen_logn_factor(n: ArrayLike, train_length: float = 2048) -> float | NDArray[np.float64]:
     """Qwen's "logn attention" multiplier: ``ln n / ln L`` for ``n > L``, else 1.
 
     Qwen-7B/14B (v1) multiply the query at 0-based position ``p`` by
@@ -139,10 +123,10 @@ def qwen_logn_factor(n: Any, train_length: float = 2048) -> Any:
     L = check_real(train_length, "train_length", low=1.0, low_open=True)
     with np.errstate(divide="ignore"):
         out = np.where(n > L, np.log(n) / np.log(L), 1.0)
-    return _out(out)
+    return scalar_or_array(out)
 
 
-def llama4_factor(n: Any, floor_scale: float = 8192, attn_scale: float = 0.1) -> Any:
+def llama4_factor(n: ArrayLike, floor_scale: float = 8192, attn_scale: float = 0.1) -> float | NDArray[np.float64]:
     """Llama 4's attention temperature tuning: ``1 + a ln(floor(n / F) + 1)``.
 
     In the Hugging Face implementation the query at 0-based position ``p`` of
@@ -174,10 +158,10 @@ def llama4_factor(n: Any, floor_scale: float = 8192, attn_scale: float = 0.1) ->
     n = _positions(n)
     F = check_real(floor_scale, "floor_scale", low=1.0)
     a = check_real(attn_scale, "attn_scale", low=0.0)
-    return _out(1.0 + a * np.log1p(np.floor(n / F)))
+    return scalar_or_array(1.0 + a * np.log1p(np.floor(n / F)))
 
 
-def ssmax_factor(n: Any, s: float = 0.43) -> Any:
+def ssmax_factor(n: ArrayLike, s: float = 0.43) -> float | NDArray[np.float64]:
     """Scalable-Softmax's multiplier ``s ln n`` (Nakanishi, 2025).
 
     ``SSMax(z)_i = n^(s z_i) / sum_j n^(s z_j) = softmax((s ln n) z)_i`` with
@@ -207,7 +191,7 @@ def ssmax_factor(n: Any, s: float = 0.43) -> Any:
     """
     n = _positions(n)
     s = check_real(s, "s", low=0.0)
-    return _out(s * np.log(n))
+    return scalar_or_array(s * np.log(n))
 
 
 class Rule(NamedTuple):
@@ -284,7 +268,7 @@ def practical_rules(
 # --------------------------------------------------------------------------
 
 
-def effective_gamma(beta: Any, n: Any) -> Any:
+def effective_gamma(beta: ArrayLike, n: ArrayLike) -> float | NDArray[np.float64]:
     """The effective scaling constant ``gamma = beta / ln n`` of a factor ``beta``.
 
     Compare it with ``gamma_c = 1 / (1 - rho)`` (:func:`critbook.critical_gamma`)
@@ -311,10 +295,10 @@ def effective_gamma(beta: Any, n: Any) -> Any:
     """
     beta = as_real_array(beta, "beta", low=0.0)
     n = as_real_array(n, "n", low=1.0, low_open=True)
-    return _out(beta / np.log(n))
+    return scalar_or_array(beta / np.log(n))
 
 
-def critical_beta(n: Any, rho: Any) -> Any:
+def critical_beta(n: ArrayLike, rho: ArrayLike) -> float | NDArray[np.float64]:
     """The critical scaling factor ``log n / (1 - rho)`` of the simplex model.
 
     Parameters
@@ -337,10 +321,10 @@ def critical_beta(n: Any, rho: Any) -> Any:
     """
     n = _positions(n)
     rho = np.asarray(check_rho(rho), dtype=np.float64)
-    return _out(np.log(n) / (1.0 - rho))
+    return scalar_or_array(np.log(n) / (1.0 - rho))
 
 
-def _check_rule(rule: Any, name: str) -> Callable[[np.ndarray], Any]:
+def _check_rule(rule: ArrayLike, name: str) -> Callable[[np.ndarray], Any]:
     if not callable(rule):
         raise TypeError(
             f"{name} must be a callable taking an array of lengths n and returning the "
@@ -349,7 +333,7 @@ def _check_rule(rule: Any, name: str) -> Callable[[np.ndarray], Any]:
     return rule
 
 
-def _evaluate(rule: Callable[[np.ndarray], Any], n: np.ndarray, name: str) -> np.ndarray:
+def _evaluate(rule: Callable[[np.ndarray], Any], n: np.ndarray, name: str) -> NDArray[np.float64]:
     values = np.asarray(rule(n), dtype=np.float64)
     if values.shape != n.shape:
         values = np.broadcast_to(values, n.shape)
@@ -358,7 +342,7 @@ def _evaluate(rule: Callable[[np.ndarray], Any], n: np.ndarray, name: str) -> np
     return values
 
 
-def calibrated_ratio(rule: Callable[[np.ndarray], Any], n: Any, calibration_length: float) -> Any:
+def calibrated_ratio(rule: Callable[[np.ndarray], Any], n: ArrayLike, calibration_length: float) -> float | NDArray[np.float64]:
     """``gamma / gamma_c`` of a rule if the head is exactly critical at one length.
 
     A real head multiplies logits ``c <y_i, y_j>`` of some learned scale ``c``
@@ -402,7 +386,7 @@ def calibrated_ratio(rule: Callable[[np.ndarray], Any], n: Any, calibration_leng
     if f_L <= 0.0:
         raise ValueError(f"rule must be positive at calibration_length = {L:g}; got {f_L:g}")
     f_n = _evaluate(rule, n, "rule")
-    return _out(f_n * np.log(L) / (f_L * np.log(n)))
+    return scalar_or_array(f_n * np.log(L) / (f_L * np.log(n)))
 
 
 class RegimeSegment(NamedTuple):
@@ -478,7 +462,7 @@ def regime_segments(
     n_max = check_real(n_max, "n_max", low=n_min, low_open=True)
     num = check_int(num, "num", low=2)
 
-    def classify(n: np.ndarray) -> np.ndarray:
+    def classify(n: np.ndarray) -> NDArray[np.float64]:
         logn = np.log(n)
         g = (1.0 - rho) * _evaluate(beta_fn, n, "beta_fn") - logn
         return np.where(np.abs(g) <= CRITICAL_RTOL * logn, 0, np.sign(g)).astype(int)
@@ -528,455 +512,8 @@ def regime_segments(
 # --------------------------------------------------------------------------
 
 
-def _top_tail_logs(n: float, k: int, size: int, gen: np.random.Generator) -> np.ndarray:
-    """Logs of the ``k`` smallest of ``n`` i.i.d. uniforms, shape ``(size, k)``, ascending.
-
-    Uses the Renyi representation: with ``E_i`` i.i.d. exponential,
-    ``-log(1 - W_(j)) = sum_{i <= j} E_i / (n - i + 1)``. Computed as
-    ``A_j / n`` with ``A_j = sum E_i n / (n - i + 1)`` of order one, so that
-    ``n`` up to ``1e300`` keeps full relative precision.
-    """
-    E = gen.standard_exponential((size, k))
-    i = np.arange(k, dtype=np.float64)
-    A = np.cumsum(E * (n / (n - i)), axis=1)
-    L = -A / n  # log(1 - W), in (-inf, 0)
-    small = L > -1e-5
-    safe_small = np.where(small, L, -1.0)
-    series = np.log(A) - np.log(n) + np.log1p(safe_small / 2.0 + safe_small**2 / 6.0)
-    direct = np.log(-np.expm1(np.where(small, -1.0, L)))
-    return np.where(small, series, direct)
-
-
-def _check_top(n: Any, k: Any, size: Any) -> tuple[float, int, int]:
-    k = check_int(k, "k", low=1)
-    n = check_real(n, "n", low=float(k))
-    size = check_int(size, "size", low=1)
-    return n, k, size
-
-
-def gaussian_top_scores(n: float, k: int = 2, size: int = 1, rng: Any = None) -> np.ndarray:
-    """The ``k`` largest of ``n`` i.i.d. standard Gaussian scores, sampled exactly.
-
-    The cost is ``O(size * k)`` whatever ``n`` (up to ``1e300``): the upper
-    tail probabilities of the top ``k`` scores are drawn as the ``k``
-    smallest of ``n`` uniforms (Renyi's representation) and mapped through the
-    Gaussian quantile function in log space.
-
-    Parameters
-    ----------
-    n : float
-        Number of scores, ``>= k`` (a float is allowed, for huge ``n``).
-    k : int, default 2
-        How many of the largest scores to return, ``>= 1``.
-    size : int, default 1
-        Number of independent rows of scores.
-    rng : None, int or numpy.random.Generator
-        Source of randomness.
-
-    Returns
-    -------
-    numpy.ndarray, shape (size, k)
-        Each row in decreasing order. The top gap ``out[:, 0] - out[:, 1]``
-        is of order ``1 / sqrt(2 ln n)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from critbook import gaussian_top_scores
-    >>> top = gaussian_top_scores(1e6, k=2, size=20000, rng=0)
-    >>> bool(np.all(top[:, 0] > top[:, 1]))
-    True
-    >>> gap = (top[:, 0] - top[:, 1]).mean()
-    >>> bool(0.8 < gap * np.sqrt(2 * np.log(1e6)) < 1.1)
-    True
-    """
-    n, k, size = _check_top(n, k, size)
-    logW = _top_tail_logs(n, k, size, as_rng(rng))
-    return -ndtri_exp(logW)
-
-
-def sphere_top_distances(
-    n: float, d: int, k: int = 2, size: int = 1, rng: Any = None
-) -> np.ndarray:
-    """``1 - cos`` for the ``k`` keys nearest a fixed query, keys uniform on the sphere.
-
-    For a key uniform on the unit sphere of ``R^d`` and any fixed unit query,
-    ``(1 - cos) / 2`` follows a ``Beta((d-1)/2, (d-1)/2)`` law, so the ``k``
-    nearest keys among ``n`` are sampled exactly from the ``k`` smallest of
-    ``n`` uniforms, in ``O(size * k)`` time.
-
-    Parameters
-    ----------
-    n : float
-        Number of keys, ``>= k``.
-    d : int
-        Dimension, ``>= 2``.
-    k : int, default 2
-        Number of nearest keys.
-    size : int, default 1
-        Number of independent queries (each with its own keys).
-    rng : None, int or numpy.random.Generator
-        Source of randomness.
-
-    Returns
-    -------
-    numpy.ndarray, shape (size, k)
-        ``1 - cos`` of the nearest, second nearest, ... key, increasing. Of
-        order ``n^(-2/(d-1))``; may underflow to 0 for ``d = 2`` and
-        ``n > 1e150``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from critbook import sphere_top_distances
-    >>> D = sphere_top_distances(1e6, d=3, size=20000, rng=0)
-    >>> D.shape
-    (20000, 2)
-    >>> round(float(np.median(D[:, 0]) * 1e6), 1)  # d = 3: D_min ~ Exp(mean 2/n)
-    1.4
-    """
-    n, k, size = _check_top(n, k, size)
-    d = check_int(d, "d", low=2)
-    a = 0.5 * (d - 1)
-    logW = _top_tail_logs(n, k, size, as_rng(rng))
-    with np.errstate(under="ignore"):
-        # betaincinv is accurate down to W ~ 1e-280; below, the leading term of
-        # I_u(a, a) = u^a / (a B(a, a)) (1 + O(u)) is exact to rounding.
-        deep = logW < -600.0
-        u_deep = np.exp((logW + np.log(a) + betaln(a, a)) / a)
-        u_direct = betaincinv(a, a, np.exp(np.where(deep, -1.0, logW)))
-        u = np.where(deep, u_deep, u_direct)
-    return 2.0 * u
-
-
-def top_gaps(
-    ns: Any,
-    ds: Any = (3, 5, 9),
-    rho: float = 0.5,
-    size: int = 4000,
-    rng: Any = None,
-) -> dict[str, np.ndarray]:
-    """Mean gap between the top score and the runner-up, for three score models.
-
-    - ``"gaussian"``: ``n`` i.i.d. ``N(0, 1)`` scores (gap of order
-      ``1 / sqrt(2 ln n)``), from :func:`gaussian_top_scores`;
-    - ``"sphere d=<d>"``: cosines of ``n`` uniform keys on the sphere of
-      ``R^d`` with a fixed query (gap of order ``n^(-2/(d-1))``), from
-      :func:`sphere_top_distances`;
-    - ``"simplex"``: the self score ``1`` against the others' ``rho`` (gap
-      ``1 - rho`` for every ``n``).
-
-    Parameters
-    ----------
-    ns : array_like
-        Lengths, each ``>= 2``.
-    ds : sequence of int, default (3, 5, 9)
-        Dimensions for the sphere model, each ``>= 2``.
-    rho : float, default 0.5
-        Cosine of the simplex, in ``[0, 1)``.
-    size : int, default 4000
-        Samples per length (the cost is ``O(size)`` per length, whatever ``n``).
-    rng : None, int or numpy.random.Generator
-        Source of randomness.
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        One array of mean gaps (same length as ``ns``) per model.
-
-    Examples
-    --------
-    >>> from critbook import top_gaps
-    >>> gaps = top_gaps([1e2, 1e8], ds=(3,), rho=0.5, rng=0)
-    >>> list(gaps)
-    ['gaussian', 'sphere d=3', 'simplex']
-    >>> gaps["simplex"]
-    array([0.5, 0.5])
-    """
-    ns = as_real_array(ns, "ns", low=2.0).ravel()
-    ds = [check_int(d, "ds", low=2) for d in np.atleast_1d(np.asarray(ds)).ravel().tolist()]
-    rho = float(check_rho(rho))
-    size = check_int(size, "size", low=1)
-    gen = as_rng(rng)
-    out: dict[str, np.ndarray] = {}
-    top = [gaussian_top_scores(n, 2, size, gen) for n in ns]
-    out["gaussian"] = np.array([float(np.mean(t[:, 0] - t[:, 1])) for t in top])
-    for d in ds:
-        dist = [sphere_top_distances(n, d, 2, size, gen) for n in ns]
-        out[f"sphere d={d}"] = np.array([float(np.mean(D[:, 1] - D[:, 0])) for D in dist])
-    out["simplex"] = np.full(ns.shape, 1.0 - rho)
-    return out
-
-
 # --------------------------------------------------------------------------
 # Diagnosing a token set
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class Diagnosis:
-    """The result of :func:`diagnose`; ``print`` it (or call :meth:`summary`) to read it.
-
-    Attributes
-    ----------
-    n, d : int
-        Number of tokens and their dimension.
-    beta : float
-        The scaling factor diagnosed.
-    gamma : float
-        ``beta / ln n``.
-    mean_cosine : float
-        Exact mean cosine over distinct pairs.
-    cosine_quantiles : tuple of float
-        Low and high quantiles of the pairwise cosines (``rho1``/``rho2``-like).
-    quantile_levels : tuple of float
-        The levels of those quantiles.
-    gamma_c : float
-        ``1 / (1 - mean_cosine)``.
-    gamma_window : tuple of float
-        ``1 / (1 - q_low), 1 / (1 - q_high)``: the almost-simplex window.
-    regime : str
-        ``"subcritical"`` (``gamma`` below the window), ``"supercritical"``
-        (above it) or ``"critical window"`` (inside).
-    mean_entropy : float
-        Mean row entropy of the attention matrix, in nats (``<= ln n``).
-    mean_max_weight : float
-        Mean over rows of the largest attention weight (``>= 1/n``).
-    median_top_gap : float
-        Median over queries of ``1 - max_{j != i} cos(y_i, y_j)``: the gap
-        between a token's self score and its closest competitor.
-    n_queries : int
-        Query rows used for the entropy, the weights and the gap (each over all
-        ``n`` keys); ``n`` means every row.
-    n_pairs : int
-        Pairs used for the quantiles.
-    exact_pairs : bool
-        Whether ``n_pairs`` is every pair (else a uniform sample).
-    notes : tuple of str
-        Warnings about the applicability of the simplex picture.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from critbook import diagnose, simplex_tokens
-    >>> diag = diagnose(simplex_tokens(200, 0.5), beta=2 * np.log(200))
-    >>> diag.regime, round(diag.mean_cosine, 6), round(diag.gamma_c, 6)
-    ('critical window', 0.5, 2.0)
-    """
-
-    n: int
-    d: int
-    beta: float
-    gamma: float
-    mean_cosine: float
-    cosine_quantiles: tuple[float, float]
-    quantile_levels: tuple[float, float]
-    gamma_c: float
-    gamma_window: tuple[float, float]
-    regime: str
-    mean_entropy: float
-    mean_max_weight: float
-    median_top_gap: float
-    n_queries: int
-    n_pairs: int
-    exact_pairs: bool
-    notes: tuple[str, ...] = ()
-
-    @property
-    def log_n(self) -> float:
-        """``ln n``, the entropy of uniform attention."""
-        return float(np.log(self.n))
-
-    def __repr__(self) -> str:
-        return (
-            f"Diagnosis(n={self.n}, d={self.d}, beta={self.beta:.4g}, gamma={self.gamma:.4g}, "
-            f"gamma_c={self.gamma_c:.4g}, regime={self.regime!r}, "
-            f"mean_entropy={self.mean_entropy:.4g}, mean_max_weight={self.mean_max_weight:.4g})"
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def summary(self) -> str:
-        """A readable multi-line report."""
-        lo_q, hi_q = self.quantile_levels
-        lo, hi = self.cosine_quantiles
-        g_lo, g_hi = self.gamma_window
-        sampled_rows = "every" if self.n_queries == self.n else f"{self.n_queries} sampled"
-        pairs = "all" if self.exact_pairs else f"{self.n_pairs} random"
-        lines = [
-            f"Diagnosis of n = {self.n} tokens in d = {self.d}, beta = {self.beta:.4g}",
-            f"  geometry : mean cosine rho = {self.mean_cosine:.4f}; cosines "
-            f"{100 * lo_q:g}%-{100 * hi_q:g}% in [{lo:.4f}, {hi:.4f}]; "
-            f"median top gap 1 - max cos = {self.median_top_gap:.4g}",
-            f"  threshold: gamma_c = 1/(1 - rho) = {self.gamma_c:.4g}, "
-            f"window [{g_lo:.4g}, {g_hi:.4g}]",
-            f"  scaling  : gamma = beta / log n = {self.gamma:.4g} -> {self.regime}",
-            f"  attention: mean row entropy {self.mean_entropy:.4g} nats of log n = "
-            f"{self.log_n:.4g} ({100 * self.mean_entropy / self.log_n:.1f}%); "
-            f"mean largest weight {self.mean_max_weight:.4g} (uniform: {1 / self.n:.3g})",
-            f"  computed : {sampled_rows} query rows over all n keys; {pairs} pairs",
-        ]
-        lines += [f"  note     : {note}" for note in self.notes]
-        return "\n".join(lines)
-
-
-def _pair_cosines(
-    Y: np.ndarray, pairs: int, gen: np.random.Generator
-) -> tuple[np.ndarray, bool]:
-    """Cosines of every distinct pair if there are at most ``pairs``, else of a sample."""
-    n, d = Y.shape
-    exact = n * (n - 1) // 2 <= pairs
-    if exact:
-        i, j = np.triu_indices(n, k=1)
-    else:
-        i = gen.integers(n, size=pairs)
-        j = gen.integers(n - 1, size=pairs)
-        j += j >= i  # uniform over the other n - 1 tokens
-    out = np.empty(i.size)
-    chunk = max(1, _BLOCK_ENTRIES // (4 * d))  # gathered rows stay small for any d
-    for start in range(0, i.size, chunk):
-        sl = slice(start, start + chunk)
-        out[sl] = np.einsum("ij,ij->i", Y[i[sl]], Y[j[sl]])
-    return out, exact
-
-
-def diagnose(
-    X: Any,
-    beta: float,
-    rng: Any = None,
-    *,
-    queries: int = 2000,
-    pairs: int = 100_000,
-    quantiles: tuple[float, float] = (0.01, 0.99),
-) -> Diagnosis:
-    """Where a token set and a scaling factor sit relative to the critical scale.
-
-    Measures the geometry of ``X`` (exact mean cosine in ``O(n d)``, a spread
-    of pairwise cosines from sampled pairs, the gap to the nearest other
-    token), the critical constant ``gamma_c = 1 / (1 - rho)`` and its
-    almost-simplex window, the regime of ``beta`` at this ``n``, and the
-    attention it produces (mean row entropy against ``log n``, mean largest
-    weight). Rows of the attention matrix are streamed in blocks and, for
-    ``n > queries``, computed for a random subset of ``queries`` query rows,
-    each exact over all ``n`` keys: memory is ``O(n d + 2^21)`` floats and the
-    time ``O(queries * n * d)``, so ``n = 100000`` is fine.
-
-    Parameters
-    ----------
-    X : array_like, shape (n, d)
-        Tokens, ``n >= 2`` (normalised internally).
-    beta : float
-        Scaling factor, finite and ``>= 0``.
-    rng : None, int or numpy.random.Generator
-        Randomness for the sampled pairs and query rows.
-    queries : int, default 2000
-        Query rows to compute (all rows if ``n <= queries``).
-    pairs : int, default 100000
-        Pairs for the cosine quantiles (all pairs if there are no more).
-    quantiles : tuple of float, default (0.01, 0.99)
-        Low and high quantile levels, ``0 <= low <= high <= 1``.
-
-    Returns
-    -------
-    Diagnosis
-
-    Raises
-    ------
-    ValueError
-        On a bad ``X`` (see :func:`critbook.normalize`), ``n < 2``, a negative
-        or non-finite ``beta``, or bad ``queries``, ``pairs`` or ``quantiles``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import critbook as cb
-    >>> X = cb.simplex_tokens(200, rho=0.5)
-    >>> diag = cb.diagnose(X, beta=3 * np.log(200), rng=0)
-    >>> round(diag.mean_cosine, 6), round(diag.gamma_c, 6), diag.regime
-    (0.5, 2.0, 'supercritical')
-    """
-    Y = np.asarray(normalize(as_tokens(X)), dtype=np.float64)
-    n, d = Y.shape
-    if n < 2:
-        raise ValueError(f"X must hold n >= 2 tokens to be diagnosed; got n = {n}")
-    beta = check_real(beta, "beta", low=0.0)
-    queries = check_int(queries, "queries", low=1)
-    pairs = check_int(pairs, "pairs", low=1)
-    levels = as_real_array(quantiles, "quantiles", low=0.0, high=1.0)
-    if levels.shape != (2,) or levels[0] > levels[1]:
-        raise ValueError(
-            "quantiles must be two levels (low, high) with 0 <= low <= high <= 1; "
-            f"got {quantiles!r}"
-        )
-    gen = as_rng(rng)
-
-    rho = mean_cosine(Y)
-    cos, exact = _pair_cosines(Y, pairs, gen)
-    q_lo, q_hi = (float(v) for v in np.quantile(cos, levels))
-    with np.errstate(divide="ignore"):
-        gamma_c = float(1.0 / (1.0 - rho)) if rho < 1.0 else np.inf
-        window = tuple(float(1.0 / (1.0 - q)) if q < 1.0 else np.inf for q in (q_lo, q_hi))
-    logn = float(np.log(n))
-    gamma = beta / logn
-    if gamma < window[0] * (1.0 - CRITICAL_RTOL):
-        regime_name = "subcritical"
-    elif gamma > window[1] * (1.0 + CRITICAL_RTOL):
-        regime_name = "supercritical"
-    else:
-        regime_name = "critical window"
-
-    rows = np.arange(n) if queries >= n else np.sort(gen.choice(n, size=queries, replace=False))
-    m = rows.size
-    H = np.empty(m)
-    W = np.empty(m)
-    gap = np.empty(m)
-    block = max(1, _BLOCK_ENTRIES // n)
-    for start in range(0, m, block):
-        idx = rows[start : start + block]
-        local = np.arange(idx.size)
-        S = Y[idx] @ Y.T  # cosines, (b, n)
-        S[local, idx] = -np.inf
-        gap[start : start + idx.size] = 1.0 - S.max(axis=1)
-        S[local, idx] = 1.0
-        S -= 1.0
-        S *= beta  # shifted scores s_ij = beta (cos - 1) <= 0 (up to rounding)
-        E = np.exp(S)
-        Z = E.sum(axis=1)
-        W[start : start + idx.size] = E.max(axis=1) / Z
-        S *= E
-        H[start : start + idx.size] = np.log(Z) - S.sum(axis=1) / Z
-    np.clip(H, 0.0, logn, out=H)
-
-    top_gap = float(np.median(gap))
-    notes = []
-    if rho <= 0.0:
-        notes.append(
-            "mean cosine <= 0: outside the paper's range rho in (0, 1); the regime is an "
-            "extrapolation"
-        )
-    if top_gap < 0.5 * (1.0 - q_hi):
-        notes.append(
-            "the nearest other token is much closer than the bulk (top gap < (1 - high "
-            "quantile) / 2): scores are not simplex-like and a log n law may not be the "
-            "right one (see the sphere law n^(2/(d-1)))"
-        )
-    return Diagnosis(
-        n=int(n),
-        d=int(d),
-        beta=float(beta),
-        gamma=float(gamma),
-        mean_cosine=float(rho),
-        cosine_quantiles=(q_lo, q_hi),
-        quantile_levels=(float(levels[0]), float(levels[1])),
-        gamma_c=gamma_c,
-        gamma_window=(window[0], window[1]),
-        regime=regime_name,
-        mean_entropy=float(H.mean()),
-        mean_max_weight=float(W.mean()),
-        median_top_gap=top_gap,
-        n_queries=int(m),
-        n_pairs=int(cos.size),
-        exact_pairs=bool(exact),
-        notes=tuple(notes),
-    )

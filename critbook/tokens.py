@@ -9,11 +9,10 @@ those four constants for any configuration.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from ._checks import as_rng, as_tokens, check_int, check_real, check_rho
+from ._checks import SeedLike, as_rng, as_tokens, check_int, check_real, check_rho
 
 #: Largest n for :func:`simplex_tokens`: its (n, n + 1) float64 array is then about 2 GB.
 MAX_SIMPLEX_N = 16384
@@ -26,7 +25,7 @@ __all__ = [
 ]
 
 
-def simplex_tokens(n: int, rho: float, q: float = 1.0) -> np.ndarray:
+def simplex_tokens(n: int, rho: float, q: float = 1.0) -> NDArray[np.float64]:
     """An exact simplex configuration of ``n`` tokens in ``R^(n+1)``.
 
     Token ``i`` is ``sqrt(q) (sqrt(rho) e_0 + sqrt(1 - rho) e_(i+1))``, so all
@@ -74,7 +73,7 @@ def simplex_tokens(n: int, rho: float, q: float = 1.0) -> np.ndarray:
     return X
 
 
-def gaussian_tokens(n: int, d: int, rho: float, rng: Any = None) -> np.ndarray:
+def gaussian_tokens(n: int, d: int, rho: float, rng: SeedLike = None) -> NDArray[np.float64]:
     """Gaussian tokens ``x_i = sqrt(rho) z_0 + sqrt(1 - rho) z_i``.
 
     The ``z_0, ..., z_n`` are independent ``N(0, I_d / d)``, so
@@ -108,12 +107,21 @@ def gaussian_tokens(n: int, d: int, rho: float, rng: Any = None) -> np.ndarray:
     n = check_int(n, "n", low=1)
     d = check_int(d, "d", low=1)
     rho = float(check_rho(rho))
-    gen = as_rng(rng)
-    Z = gen.standard_normal((n + 1, d)) / np.sqrt(d)
+    return shared_component(gaussian_draw(as_rng(rng), n, d), rho)
+
+
+def gaussian_draw(gen: np.random.Generator, n: int, d: int) -> NDArray[np.float64]:
+    """``z_0, ..., z_n`` i.i.d. ``N(0, I_d / d)``, shape ``(n + 1, d)``: the one
+    draw behind :func:`gaussian_tokens` and the sweeps (so that seeds agree)."""
+    return gen.standard_normal((n + 1, d)) / np.sqrt(d)
+
+
+def shared_component(Z: NDArray[np.float64], rho: float) -> NDArray[np.float64]:
+    """Tokens ``sqrt(rho) z_0 + sqrt(1 - rho) z_i`` from a draw of :func:`gaussian_draw`."""
     return np.sqrt(rho) * Z[0] + np.sqrt(1.0 - rho) * Z[1:]
 
 
-def uniform_sphere_tokens(n: int, d: int, rng: Any = None) -> np.ndarray:
+def uniform_sphere_tokens(n: int, d: int, rng: SeedLike = None) -> NDArray[np.float64]:
     """``n`` independent tokens drawn uniformly on the unit sphere of ``R^d``.
 
     Parameters
@@ -151,7 +159,9 @@ def uniform_sphere_tokens(n: int, d: int, rng: Any = None) -> np.ndarray:
     return Z / norms[:, None]
 
 
-def almost_simplex_constants(X: Any, *, block: int = 2048) -> tuple[float, float, float, float]:
+def almost_simplex_constants(
+    X: ArrayLike, *, block: int = 2048
+) -> tuple[float, float, float, float]:
     """The almost-simplex constants ``(q1, q2, rho1, rho2)`` of a configuration.
 
     ``q1, q2`` are the smallest and largest squared norms, ``rho1, rho2`` the

@@ -1,17 +1,19 @@
-"""Sweeps over ``(rho, gamma)``: phase diagrams and the sparse regime.
+"""Sweeps over ``(rho, gamma)`` and ``n`` on Gaussian tokens.
 
-- :func:`phase_diagram`: one attention layer on Gaussian tokens for every
-  ``(rho, gamma)`` of a grid, summarised by a metric (the angle ratio
-  ``lambda`` of the paper's Figure 1, the mean output cosine, the largest
-  pairwise angle ratio, or the mean self weight).
-- :func:`top_mass_count`: for every query token, the number of tokens that
-  hold a given share (say 90%) of its attention weight; streamed over blocks
-  of rows.
-- :func:`sparsity_sweep`: that count against ``n`` for several ``gamma``.
-- :func:`approach_exponent`: how fast the simplex layer reaches its
-  ``n -> infinity`` limit (this book's derivation).
+- :func:`phase_diagram`: one attention layer for every ``(rho, gamma)`` of a
+  grid, summarised by a metric (the angle ratio ``lambda`` of the paper's
+  Figure 1, the mean output cosine, the largest pairwise angle ratio, or the
+  mean self weight).
+- :func:`eta_phase_diagram`: the gradient index ``eta`` over the same grid
+  (the paper's Figure 2).
+- :func:`sparsity_sweep`: how many tokens hold 90% of a row's weight, against
+  ``n``, for several ``gamma``.
 
-Everything uses ``beta = gamma log n`` (natural logarithm).
+Everything uses ``beta = gamma log n`` (natural logarithm) and the tokens of
+:func:`critbook.gaussian_tokens`, one draw shared by every ``rho`` (and every
+``n``), so that the curves are smooth. The scores go through the one kernel
+(:mod:`critbook._kernel`): the shifted cosines of the query rows are formed
+once and every ``gamma`` is evaluated from them.
 
 How :func:`phase_diagram` stays fast: it draws one set of Gaussian vectors
 (per draw) and reuses it for every ``rho``; for each ``rho`` it forms the
@@ -34,41 +36,36 @@ explicit differences.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from ._checks import as_real_array, as_rng, as_vector, check_int, check_real, check_rho
-from .attention import normalize
-from .simplex import CRITICAL_RTOL
+from ._checks import (
+    SeedLike,
+    as_real_array,
+    as_rng,
+    as_vector,
+    check_dtype,
+    check_int,
+    check_real,
+    check_rho,
+)
+from ._kernel import TILE_BYTES, Kernel, exp_scaled
+from .attention import normalize, top_mass_rows
+from .gradients import MAX_EXACT_BETA, MAX_EXACT_N, eta, jvp_squared_norms, rademacher
+from .tokens import gaussian_draw, shared_component
 
-__all__ = [
-    "PHASE_METRICS",
-    "phase_diagram",
-    "top_mass_count",
-    "sparsity_sweep",
-    "approach_exponent",
-]
+__all__ = ["PHASE_METRICS", "phase_diagram", "eta_phase_diagram", "sparsity_sweep"]
+
 
 #: Metrics understood by :func:`phase_diagram`.
 PHASE_METRICS = ("angle_ratio", "max_angle_ratio", "mean_cosine", "self_weight")
+
 
 #: Largest ``n`` accepted by :func:`phase_diagram`, which keeps a
 #: ``rows``-by-``n`` block of scores (``n``-by-``n`` with ``rows=None``) in memory.
 MAX_PHASE_N = 4096
 
-#: Entries of one batch of attention weights (chunk of gammas x rows x n).
-_CHUNK_ENTRIES = 1 << 22
 
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from exc
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dt}")
-    return dt
 
 
 #: Pairs with ``1 - <y_i, y_j>`` below this are "close": their terms of the
@@ -85,7 +82,7 @@ def _column(
     m: int,
     metrics: tuple[str, ...],
     dtype: np.dtype,
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Every metric for every beta, for unit tokens ``Y`` (float64) and query rows ``:m``.
 
     Returns an array of shape ``(len(metrics), len(betas))``. The
@@ -95,15 +92,15 @@ def _column(
     pairs are handled exactly (explicit differences, float64 throughout).
     """
     n, d = Y.shape
-    G = Y[:m] @ Y.T  # scores of the query rows, float64
-    G[np.arange(m), np.arange(m)] = 1.0  # exactly: the self score is the largest
+    # Shifted cosines g_ij = <y_i, y_j> - 1 of the query rows (float64, g_ii = 0 exactly).
+    G = Kernel(Y, 1.0).rows(slice(0, m), exp=False)
     out = np.empty((len(metrics), betas.size))
     rows = {name: out[i] for i, name in enumerate(metrics)}
     need_outputs = any(name != "self_weight" for name in metrics)
     need_angles = "angle_ratio" in rows or "max_angle_ratio" in rows
     ci = cj = np.empty(0, dtype=np.int64)
     if need_angles:
-        den = 1.0 - G[:, :m]  # becomes W in place below
+        den = np.negative(G[:, :m])  # 1 - <y_i, y_j>; becomes W in place below
         ci, cj = np.nonzero(np.triu(den < _CLOSE, k=1))
         if ci.size:
             diff = Y[ci] - Y[cj]
@@ -123,22 +120,15 @@ def _column(
         # dtype only when the rounding error stays below 1e-6.
         angle_dtype = dtype if W.max() * np.finfo(dtype).eps <= 1e-6 else np.dtype(np.float64)
         Wa = W.astype(angle_dtype, copy=False)
-    G -= 1.0  # the shifted scores <y_i, y_j> - 1 <= 0, in place
-    np.minimum(G, 0.0, out=G)
     shifted = G.astype(dtype, copy=False)
     Yd = Y.astype(dtype, copy=False)
-    # float32: keep exponents above -80 so that no weight is subnormal (slow);
-    # this changes weights by less than 1e-34 relative to the self weight 1.
-    floor = -80.0 if dtype == np.float32 else None
-    chunk = max(1, _CHUNK_ENTRIES // (m * n))
+    # Chunks of betas whose weights, outputs and angle terms fit the kernel's budget.
+    chunk = max(1, TILE_BYTES // (3 * m * n * dtype.itemsize))
     for start in range(0, betas.size, chunk):
         b = betas[start : start + chunk].astype(dtype)
         k = b.size
         sl = slice(start, start + k)
-        E = b[None, :, None] * shifted[:, None, :]  # (m, k, n)
-        if floor is not None:
-            np.maximum(E, floor, out=E)
-        np.exp(E, out=E)
+        E = exp_scaled(shifted[:, None, :], b[None, :, None], d)  # (m, k, n)
         Z = E.sum(axis=2).astype(np.float64)  # (m, k); the self entry is exactly 1
         if "self_weight" in rows:
             rows["self_weight"][sl] = (1.0 / Z).mean(axis=0)
@@ -181,18 +171,18 @@ def _column(
 
 
 def phase_diagram(
-    rhos: Any,
-    gammas: Any,
+    rhos: ArrayLike,
+    gammas: ArrayLike,
     n: int,
     d: int,
-    rng: Any = None,
+    rng: SeedLike = None,
     metric: str = "angle_ratio",
     *,
     alpha: float = 0.0,
     rows: int | None = None,
     draws: int = 1,
-    dtype: Any = np.float64,
-) -> np.ndarray:
+    dtype: ArrayLike = np.float64,
+) -> NDArray[np.float64]:
     """One attention layer on Gaussian tokens over a ``(rho, gamma)`` grid.
 
     For each ``rho`` the tokens are ``x_i = sqrt(rho) z_0 + sqrt(1 - rho) z_i``
@@ -305,106 +295,32 @@ def phase_diagram(
     m = n if rows is None else check_int(rows, "rows", low=2)
     if m > n:
         raise ValueError(f"rows must be between 2 and n = {n}, got {m}")
-    dt = _check_dtype(dtype)
+    dt = check_dtype(dtype)
     draws = check_int(draws, "draws", low=1)
     gen = as_rng(rng)
     betas = gammas * np.log(n)
     out = np.zeros((len(metrics), gammas.size, rhos.size))
     for _ in range(draws):
-        # The same arithmetic as gaussian_tokens, so that seeds agree.
-        Z = gen.standard_normal((n + 1, d)) / np.sqrt(d)
+        Z = gaussian_draw(gen, n, d)  # as gaussian_tokens, so that seeds agree
         for j, rho in enumerate(rhos):
-            X = np.sqrt(rho) * Z[0] + np.sqrt(1.0 - rho) * Z[1:]
+            X = shared_component(Z, rho)
             Y = normalize(X)
             out[:, :, j] += _column(Y, X[:m], betas, alpha, m, metrics, dt)
     out /= draws
     return out[0] if isinstance(metric, str) else out
 
 
-def _top_mass_rows(E: np.ndarray, mass: float) -> np.ndarray:
-    """Counts for a block of unnormalised weights ``E`` (rows are queries)."""
-    Z = E.sum(axis=1)
-    desc = -np.sort(-E, axis=1)
-    cum = np.cumsum(desc, axis=1)
-    counts = np.count_nonzero(cum < mass * Z[:, None], axis=1) + 1
-    return np.minimum(counts, E.shape[1])
-
-
-def top_mass_count(
-    X: Any,
-    beta: float,
-    mass: float = 0.9,
-    *,
-    rows: int | None = None,
-    block: int | None = None,
-) -> np.ndarray:
-    """How many tokens hold a share ``mass`` of each row's attention weight.
-
-    For query token ``i`` this is the smallest ``k`` such that the ``k``
-    largest weights ``A_ij`` of row ``i`` sum to at least ``mass``. It is
-    ``1`` when the token attends (almost) only to itself and close to
-    ``mass * n`` when attention is uniform; in between, attention is sparse.
-    Streamed over blocks of rows: no ``n``-by-``n`` matrix is formed.
-
-    Parameters
-    ----------
-    X : array_like, shape (n, d)
-        Tokens, one per row (normalised internally).
-    beta : float
-        Attention scaling factor, finite and ``>= 0``.
-    mass : float, default 0.9
-        Share of the weight, in ``(0, 1)``.
-    rows : int, optional
-        Only the first ``rows`` tokens are used as queries (each still
-        attends to all ``n`` tokens). Default: all ``n``.
-    block : int, optional
-        Query rows per block; by default about two million weights per block.
-
-    Returns
-    -------
-    numpy.ndarray of int, shape (rows,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from critbook import top_mass_count, simplex_tokens
-    >>> X = simplex_tokens(100, rho=0.5)
-    >>> top_mass_count(X, beta=0.0)[:3]  # uniform: 90 of 100 tokens
-    array([90, 90, 90])
-    >>> top_mass_count(X, beta=30.0)[:3]  # self weight > 0.9
-    array([1, 1, 1])
-    """
-    Y = np.asarray(normalize(X), dtype=np.float64)
-    beta = check_real(beta, "beta", low=0.0)
-    mass = check_real(mass, "mass", low=0.0, high=1.0, low_open=True, high_open=True)
-    n = Y.shape[0]
-    m = n if rows is None else check_int(rows, "rows", low=1)
-    if m > n:
-        raise ValueError(f"rows must be between 1 and n = {n}, got {m}")
-    b = max(1, (1 << 21) // n) if block is None else check_int(block, "block", low=1)
-    out = np.empty(m, dtype=np.int64)
-    for start in range(0, m, b):
-        stop = min(start + b, m)
-        S = Y[start:stop] @ Y.T
-        S -= 1.0
-        np.minimum(S, 0.0, out=S)
-        S *= beta
-        np.exp(S, out=S)
-        out[start:stop] = _top_mass_rows(S, mass)
-    return out
-
-
 def sparsity_sweep(
-    ns: Any,
-    gammas: Any,
+    ns: ArrayLike,
+    gammas: ArrayLike,
     d: int,
     rho: float,
     mass: float = 0.9,
     *,
     rows: int = 64,
     statistic: str = "median",
-    rng: Any = None,
-) -> np.ndarray:
+    rng: SeedLike = None,
+) -> NDArray[np.float64]:
     """The count of :func:`top_mass_count` against ``n``, for several ``gamma``.
 
     Draws one set of ``max(ns)`` Gaussian tokens (see
@@ -460,71 +376,155 @@ def sparsity_sweep(
         raise ValueError(f"statistic must be 'median' or 'mean', got {statistic!r}")
     reduce = np.median if statistic == "median" else np.mean
     gen = as_rng(rng)
-    N = int(ns_int.max())
-    Z = gen.standard_normal((N + 1, d)) / np.sqrt(d)
-    Y = normalize(np.sqrt(rho) * Z[0] + np.sqrt(1.0 - rho) * Z[1:])
+    Y = normalize(shared_component(gaussian_draw(gen, int(ns_int.max()), d), rho))
     out = np.empty((gammas.size, ns_int.size))
     for i, n in enumerate(ns_int):
-        S = Y[:rows] @ Y[:n].T
-        S -= 1.0
-        np.minimum(S, 0.0, out=S)
+        G = Kernel(Y[:n], 1.0).rows(slice(0, rows), exp=False)  # shifted cosines
         for k, gamma in enumerate(gammas):
-            E = np.exp(gamma * np.log(n) * S)
-            out[k, i] = reduce(_top_mass_rows(E, mass))
+            E = exp_scaled(G, gamma * np.log(n), d)
+            out[k, i] = reduce(top_mass_rows(E, mass))
     return out
 
 
+def eta_phase_diagram(
+    rhos: ArrayLike,
+    gammas: ArrayLike,
+    n: int,
+    d: int,
+    rng: SeedLike = None,
+    probes: int = 4,
+    *,
+    alpha: float = 0.0,
+    method: str = "hutchinson",
+    rows: int | None = None,
+    return_std: bool = False,
+    batch: int = 8,
+    dtype: ArrayLike = np.float64,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """``eta`` of one layer on Gaussian tokens over a ``(rho, gamma)`` grid.
 
-def approach_exponent(gamma: Any, rho: Any, alpha: Any = 0.0, quantity: str = "angle_ratio") -> Any:
-    """Exponent ``e`` of the approach of the simplex layer to its limit, error ``~ n^(-e)``.
-
-    With ``beta = gamma log n`` and ``kappa = gamma (1 - rho)``, the self
-    weight is ``1 / (1 + (n - 1) n^(-kappa))``, so it reaches its limit
-    (0, 1/2 or 1) with error of order ``n^(-|kappa - 1|)``, and of order
-    ``1/n`` at ``kappa = 1``. The output cosine ``rho_out`` and the angle
-    ratio are smooth functions of the self weight and of ``1/n``, with one
-    exception: without residual, below the critical value,
-    ``1 - rho_out`` is proportional to the *square* of the self weight, so
-    the exponent doubles. This is the book's derivation (not a statement of
-    the paper); the tests check it against :func:`critbook.simplex_layer`.
+    The backward counterpart of :func:`critbook.phase_diagram` (the paper's
+    Figure 2): for each ``rho`` the tokens are
+    ``gaussian_tokens(n, d, rho, rng=seed)`` (one draw of ``z_0, ..., z_n``
+    shared by all columns), ``beta = gamma log n``, and ``eta`` is estimated
+    by Hutchinson's method (:func:`eta_hutchinson`) or computed exactly
+    (:func:`eta`). The Hutchinson probes are also shared by all grid points,
+    and the parts of the computation that do not depend on ``gamma`` are
+    done once per ``rho``.
 
     Parameters
     ----------
-    gamma : float or array_like
-        Scaling constant, ``>= 0``.
-    rho : float or array_like
-        Pairwise cosine, in ``[0, 1)``.
-    alpha : float or array_like, default 0.0
+    rhos : array_like, shape (R,)
+        Shared-component weights, each in ``[0, 1)``.
+    gammas : array_like, shape (K,)
+        Scaling constants, each finite and ``>= 0``.
+    n : int
+        Number of tokens, ``>= 2`` (``<= 4096`` for ``method="exact"``).
+    d : int
+        Token dimension, ``>= 1``.
+    rng : None, int or numpy.random.Generator
+        Source of the tokens and of the probes.
+    probes : int, default 4
+        Hutchinson probes per grid point, ``>= 1`` (ignored by ``"exact"``).
+    alpha : float, default 0.0
         Residual strength, ``>= 0``.
-    quantity : {"angle_ratio", "rho_out", "self_weight"}
-        The quantity whose error is meant (``"rho_out"`` and
-        ``"angle_ratio"`` share the exponent).
+    method : {"hutchinson", "exact"}, default "hutchinson"
+    rows : int, optional
+        Hutchinson only: use the output rows of the first ``rows`` tokens
+        (each still attends to, and is differentiated with respect to, all
+        ``n`` tokens), i.e. estimate ``||J_S||_F^2 / (|S| d)`` for the row
+        set ``S``. The tokens are exchangeable, so this has the same mean as
+        ``eta`` at a cost ``O(rows n d)`` instead of ``O(n^2 d)`` per grid
+        point. Default: all ``n`` rows.
+    return_std : bool, default False
+        Also return the standard errors (zeros for ``"exact"``; the
+        Hutchinson method then needs ``probes >= 2``).
+    batch : int, default 8
+        Probes processed together.
+    dtype : numpy.float32 or numpy.float64, default float64
+        Hutchinson only: precision of the products. float32 is about twice
+        as fast and accurate to about ``1e-6`` relative, far below the
+        sampling error of a few probes.
 
     Returns
     -------
-    float or numpy.ndarray
-        ``|kappa - 1|``; ``1`` at ``kappa = 1``; ``2 (1 - kappa)`` for the
-        angle ratio or ``rho_out`` when ``alpha = 0`` and ``kappa < 1``.
+    numpy.ndarray, shape (K, R), or a pair of them if ``return_std``
+        ``out[k, j]`` is ``eta`` at ``gamma = gammas[k]``, ``rho = rhos[j]``:
+        one row per gamma, ready for ``pcolormesh(rhos, gammas, out)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        On a bad argument; the message names it.
 
     Examples
     --------
-    >>> from critbook import approach_exponent
-    >>> approach_exponent([1.0, 2.0, 2.5, 4.0], 0.5)  # kappa = 0.5, 1, 1.25, 2
-    array([1.  , 1.  , 0.25, 1.  ])
-    >>> approach_exponent(1.0, 0.5, quantity="self_weight")
-    0.5
+    At ``d = 512`` gradients vanish below ``gamma_c = 1 / (1 - rho) = 2``,
+    ``eta`` is near ``1/4`` at it and near ``1 - 1/d`` above it:
+
+    >>> from critbook import eta_phase_diagram
+    >>> E = eta_phase_diagram([0.5], [1.0, 2.0, 4.0], n=200, d=512, rng=0, probes=2)
+    >>> E.shape
+    (3, 1)
+    >>> E.ravel().round(2)
+    array([0.01, 0.24, 0.98])
     """
-    gamma = as_real_array(gamma, "gamma", low=0.0)
-    rho = np.asarray(check_rho(rho), dtype=np.float64)
-    alpha = as_real_array(alpha, "alpha", low=0.0)
-    if quantity not in ("angle_ratio", "rho_out", "self_weight"):
+    rhos = as_vector(rhos, "rhos", low=0.0, high=1.0, high_open=True)
+    gammas = as_vector(gammas, "gammas", low=0.0)
+    n = check_int(n, "n", low=2)
+    d = check_int(d, "d", low=1)
+    probes = check_int(probes, "probes", low=1)
+    alpha = check_real(alpha, "alpha", low=0.0)
+    batch = check_int(batch, "batch", low=1)
+    if not isinstance(method, str) or method not in ("hutchinson", "exact"):
+        raise ValueError(f"method must be 'hutchinson' or 'exact', got {method!r}")
+    if not isinstance(return_std, (bool, np.bool_)):
+        raise TypeError(f"return_std must be True or False, got {type(return_std).__name__}")
+    if return_std and probes < 2 and method == "hutchinson":
         raise ValueError(
-            f"quantity must be 'angle_ratio', 'rho_out' or 'self_weight', got {quantity!r}"
+            f"probes must be >= 2 with return_std=True (a standard error needs two probes), "
+            f"got {probes}"
         )
-    gamma, rho, alpha = np.broadcast_arrays(gamma, rho, alpha)
-    kappa = gamma * (1.0 - rho)
-    e = np.abs(kappa - 1.0)
-    if quantity != "self_weight":
-        e = np.where((alpha == 0.0) & (kappa < 1.0), 2.0 * (1.0 - kappa), e)
-    e = np.where(np.abs(kappa - 1.0) <= CRITICAL_RTOL, 1.0, e)
-    return float(e) if e.ndim == 0 else e
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from exc
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dt}")
+    m = n if rows is None else check_int(rows, "rows", low=1)
+    if m > n:
+        raise ValueError(f"rows must be between 1 and n = {n}, got {m}")
+    if method == "exact" and n > MAX_EXACT_N:
+        raise ValueError(
+            f"n must be at most {MAX_EXACT_N} for method='exact'; got n = {n}. "
+            "Use method='hutchinson'."
+        )
+    if method == "exact" and gammas.max() * np.log(n) > MAX_EXACT_BETA:
+        raise ValueError(
+            f"gammas must satisfy gamma log n <= {MAX_EXACT_BETA:g} for method='exact'; "
+            f"got gamma = {gammas.max():g} with n = {n}. Use method='hutchinson'."
+        )
+    gen = as_rng(rng)
+    Z = gaussian_draw(gen, n, d)  # as gaussian_tokens, so that seeds agree
+    seeds = gen.integers(0, 2**63, size=-(-probes // batch))
+    betas = gammas * np.log(n)
+    out = np.empty((gammas.size, rhos.size))
+    std = np.zeros_like(out)
+    for j, rho in enumerate(rhos):
+        X = shared_component(Z, rho)
+        if method == "exact":
+            out[:, j] = [eta(X, float(beta), alpha) for beta in betas]
+            continue
+        r = np.sqrt(np.einsum("ij,ij->i", X, X))
+        Y = (X / r[:, None]).astype(dt)
+        r = r.astype(dt)
+        values = np.empty((gammas.size, probes))
+        for b, seed in enumerate(seeds):
+            k = min(batch, probes - b * batch)
+            V = rademacher(np.random.default_rng(seed), (k, n, d), dt)
+            values[:, b * batch : b * batch + k] = jvp_squared_norms(Y, r, betas, alpha, V, m)
+        values /= m * d
+        out[:, j] = values.mean(axis=1)
+        if return_std:
+            std[:, j] = values.std(axis=1, ddof=1) / np.sqrt(probes)
+    return (out, std) if return_std else out
