@@ -18,7 +18,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 #: What an ``rng`` argument accepts (see :func:`as_rng`).
-SeedLike = int | ArrayLike | np.random.SeedSequence | np.random.BitGenerator | np.random.Generator | None
+SeedLike = (
+    int | ArrayLike | np.random.SeedSequence | np.random.BitGenerator | np.random.Generator | None
+)
 
 __all__ = [
     "SeedLike",
@@ -123,8 +125,7 @@ def as_tokens(X: Any, name: str = "X", *, normalizable: bool = True) -> np.ndarr
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TypeError(
-            f"{name} must be a 2-D array of real numbers, got dtype {arr.dtype} "
-            f"({_show(X)})"
+            f"{name} must be a 2-D array of real numbers, got dtype {arr.dtype} ({_show(X)})"
         )
     if arr.ndim != 2:
         raise ValueError(
@@ -137,9 +138,7 @@ def as_tokens(X: Any, name: str = "X", *, normalizable: bool = True) -> np.ndarr
     finite = np.isfinite(arr)
     if not finite.all():
         bad = tuple(int(i) for i in np.argwhere(~finite)[0])
-        raise ValueError(
-            f"{name} must be finite (no NaN or inf); entry {bad} is {arr[bad]}"
-        )
+        raise ValueError(f"{name} must be finite (no NaN or inf); entry {bad} is {arr[bad]}")
     with np.errstate(over="ignore", under="ignore"):
         if normalizable:
             sq = np.einsum("ij,ij->i", arr, arr, dtype=np.float64)
@@ -228,8 +227,12 @@ def as_real_array(
         raise TypeError(
             f"{name} must be a real number or array in {allowed}, got {_kind(value)}"
         ) from exc
-    if arr.dtype == object and arr.size and all(
-        isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in arr.flat
+    if (
+        arr.dtype == object
+        and arr.size
+        and all(
+            isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in arr.flat
+        )
     ):
         # Python integers too large for int64 (e.g. n = 10**400) arrive as objects.
         try:

@@ -20,10 +20,11 @@ matrix product by an extra coordinate, ``[beta y_i, -beta] . [y_j, 1]``.
 Numerical guards (one policy, :func:`_guards`): rounding can make a shifted
 score slightly positive, by about ``beta * eps * d``; where that could matter
 (``beta eps (d + 2) > 1``) scores are clipped at 0. In float32, exponents
-below ``-80`` give subnormal weights, which numpy's vector ``exp`` computes
-on a slow path; where scores can reach that far (``2 beta > 80``) they are
-clipped at ``-80``, which changes weights by less than ``2e-35`` relative to
-the self weight 1. The exponential is always ``numpy.exp``: the same input
+in ``(-104, -87.3)`` give subnormal weights, which numpy's vector ``exp``
+computes on a slow path (8 ns instead of 0.5 ns an entry, measured); where
+scores can reach that far (``2 beta > 87``) they are clipped at ``-87``, so a
+weight that should be below ``1.7e-38`` (zero, or subnormal) is ``1.7e-38``:
+a change far below float32 resolution relative to the self weight 1. The exponential is always ``numpy.exp``: the same input
 gives the same bits in every process.
 
 Two ways through the scores
@@ -62,8 +63,9 @@ TILE_BYTES = 1 << 22
 TILE_ROWS = 256
 
 #: Lowest float32 exponent kept (no subnormal weights; see the module notes).
-FLOOR_FLOAT32 = -80.0
+FLOOR_FLOAT32 = -87.0
 
+#: Rows of a block: a slice, or an index array (query subsets).
 Index = slice | NDArray[np.intp]
 
 
@@ -142,6 +144,7 @@ class Kernel:
         self.Y, self.n, self.d = Y, n, d
         # The scale c of the scores is beta, capped far beyond the point where every
         # off-diagonal weight underflows (so that Q stays finite).
+        self.capped = float(beta) > float(np.finfo(dt).max) / 4.0
         c = dt.type(min(float(beta), float(np.finfo(dt).max) / 4.0))
         self.c = float(c)
         self.K = np.empty((n, d + 1), dtype=dt)  # [Y, 1]
@@ -193,7 +196,7 @@ class Kernel:
         rows, cols = tile_shape(self.n, self.Y.dtype.itemsize, block)
         buf = np.empty(rows * cols, dtype=self.Y.dtype)
         for i0 in range(0, self.n, rows):
-            I = slice(i0, min(i0 + rows, self.n))  # noqa: E741
+            I = slice(i0, min(i0 + rows, self.n))
             yield I, I, self.tile(I, I, buf, exp=exp)
             for j0 in range(I.stop, self.n, cols):
                 J = slice(j0, min(j0 + cols, self.n))
@@ -222,7 +225,7 @@ class Kernel:
         b = block_rows(self.n, self.Y.dtype.itemsize, block, width=width)
         buf = np.empty(min(b, m) * self.n, dtype=self.Y.dtype)
         for start in range(0, m, b):
-            I = slice(start, min(start + b, m)) if index is None else index[start : start + b]  # noqa: E741
+            I = slice(start, min(start + b, m)) if index is None else index[start : start + b]
             yield I, self.rows(I, buf, exp=exp)
 
 

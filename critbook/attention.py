@@ -37,6 +37,7 @@ __all__ = [
 #: Largest n for which :func:`attention_weights` builds the dense matrix.
 MAX_DENSE_N = 16384
 
+
 def normalize(X: ArrayLike) -> NDArray[np.floating]:
     """Scale every row of ``X`` to unit Euclidean norm.
 
@@ -88,13 +89,13 @@ def _entropy_sums(
     """
     n = Y.shape[0]
     kern = Kernel(Y, beta)
-    unit = beta / kern.c if kern.c > 0 else 0.0  # kernel scores to s (c is capped)
+    unit = beta / kern.c if kern.c > 0 else 1.0  # kernel scores to s (c is capped)
     Z = np.zeros(n)
     T = np.zeros(n)
     rows, cols = tile_shape(n, Y.dtype.itemsize, block)
     weights = np.empty(rows * cols, dtype=Y.dtype)
     ones = np.ones(cols, dtype=Y.dtype)
-    for I, J, S in kern.symmetric_tiles(block, exp=False):  # noqa: E741
+    for I, J, S in kern.symmetric_tiles(block, exp=False):
         E = np.exp(S, out=weights[: S.size].reshape(S.shape))  # E_JI
         W = np.multiply(S, E, out=S)
         Z[I] += ones[: E.shape[0]] @ E  # row sums of rows I, in the dtype of Y
@@ -102,7 +103,11 @@ def _entropy_sums(
         if J != I:
             Z[J] += E @ ones[: E.shape[1]]
             T[J] += W @ ones[: E.shape[1]]
-    with np.errstate(over="ignore"):  # only for astronomically large beta
+    if kern.capped:
+        # beta is astronomically large: every off-diagonal weight underflows except for
+        # exact duplicate directions, whose score s_ij is 0, so no term of T is left.
+        T[:] = 0.0
+    else:
         T *= unit
     return Z, T
 
@@ -210,7 +215,7 @@ def attention_layer(
     kern = Kernel(Y, beta)
     acc = np.zeros_like(kern.K)  # [E Y, E 1]
     part = np.empty(tile_shape(n, Y.dtype.itemsize, block)[1] * (d + 1), dtype=Y.dtype)
-    for I, J, F in kern.symmetric_tiles(block):  # noqa: E741
+    for I, J, F in kern.symmetric_tiles(block):
         accumulate(acc, I, J, F, kern.K, part)
     out = acc[:, :d]
     out /= acc[:, d:]
@@ -219,7 +224,9 @@ def attention_layer(
     return out
 
 
-def attention_entropy(X: ArrayLike, beta: float, *, block: int | None = None) -> NDArray[np.floating]:
+def attention_entropy(
+    X: ArrayLike, beta: float, *, block: int | None = None
+) -> NDArray[np.floating]:
     """Shannon entropy (in nats) of every row of the attention matrix.
 
     Streams over the same tiles as :func:`attention_layer`; it needs no
@@ -265,7 +272,9 @@ def attention_entropy(X: ArrayLike, beta: float, *, block: int | None = None) ->
     return entropy(Z, T, n)
 
 
-def max_attention_weight(X: ArrayLike, beta: float, *, block: int | None = None) -> NDArray[np.float64]:
+def max_attention_weight(
+    X: ArrayLike, beta: float, *, block: int | None = None
+) -> NDArray[np.float64]:
     """The largest attention weight ``max_j A_ij`` of every row ``i``.
 
     In the tractable model the largest score of row ``i`` is its own,
@@ -369,9 +378,11 @@ def top_mass_count(
     beta = _check_beta(beta)
     mass = check_real(mass, "mass", low=0.0, high=1.0, low_open=True, high_open=True)
     n = Y.shape[0]
-    m = n if rows is None else check_int(rows, "rows", low=1, high=n)
+    m = n if rows is None else check_int(rows, "rows", low=1)
+    if m > n:
+        raise ValueError(f"rows must be between 1 and n = {n}, got {m}")
     out = np.empty(m, dtype=np.int64)
     # width 3: the weights, their sorted copy and its cumulative sums.
-    for I, E in Kernel(Y, beta).row_blocks(m, block, width=3):  # noqa: E741
+    for I, E in Kernel(Y, beta).row_blocks(m, block, width=3):
         out[I] = top_mass_rows(E, mass)
     return out

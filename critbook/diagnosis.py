@@ -132,9 +132,7 @@ class Diagnosis:
         return "\n".join(lines)
 
 
-def _pair_cosines(
-    Y: np.ndarray, pairs: int, gen: np.random.Generator
-) -> tuple[np.ndarray, bool]:
+def _pair_cosines(Y: np.ndarray, pairs: int, gen: np.random.Generator) -> tuple[np.ndarray, bool]:
     """Cosines of every distinct pair if there are at most ``pairs``, else of a sample."""
     n, d = Y.shape
     exact = n * (n - 1) // 2 <= pairs

@@ -69,7 +69,9 @@ def _check_top(n: ArrayLike, k: ArrayLike, size: ArrayLike) -> tuple[float, int,
     return n, k, size
 
 
-def gaussian_top_scores(n: float, k: int = 2, size: int = 1, rng: SeedLike = None) -> NDArray[np.float64]:
+def gaussian_top_scores(
+    n: float, k: int = 2, size: int = 1, rng: SeedLike = None
+) -> NDArray[np.float64]:
     """The ``k`` largest of ``n`` i.i.d. standard Gaussian scores, sampled exactly.
 
     The cost is ``O(size * k)`` whatever ``n`` (up to ``1e300``): the upper
@@ -277,7 +279,9 @@ def _cosine_tilt(beta: float, d: int) -> tuple[float, float]:
     return log_num - log_den, t
 
 
-def sphere_attention_prediction(n: ArrayLike, beta: float, d: int) -> tuple[float | NDArray[np.float64], float | NDArray[np.float64]]:
+def sphere_attention_prediction(
+    n: ArrayLike, beta: float, d: int
+) -> tuple[float | NDArray[np.float64], float | NDArray[np.float64]]:
     """Large-``n`` prediction of the largest weight and the row entropy, uniform tokens.
 
     For ``n`` tokens drawn independently and uniformly on the unit sphere of

@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 
-
 def mean_cosine(X: ArrayLike) -> float:
     """Mean cosine ``<y_i, y_j>`` over all pairs of distinct tokens.
 
@@ -359,9 +358,7 @@ def collapse_metrics(trajectory: ArrayLike) -> dict[str, np.ndarray]:
             f"trajectory must be a 3-D array (layers, n, d) of real numbers: {exc}"
         ) from exc
     if T.ndim != 3:
-        raise ValueError(
-            f"trajectory must be 3-D with shape (layers, n, d); got shape {T.shape}"
-        )
+        raise ValueError(f"trajectory must be 3-D with shape (layers, n, d); got shape {T.shape}")
     if T.shape[1] < 2:
         raise ValueError(
             f"trajectory must hold n >= 2 tokens per layer to have a pair; got n = {T.shape[1]}"
@@ -422,7 +419,7 @@ def cluster_count(X: ArrayLike, angle: float = 0.05, *, block: int | None = None
     nodes = np.arange(n)
     rep = nodes  # a representative member of each token's cluster so far
     count = n
-    for I, G in Kernel(Y, 1.0).row_blocks(block=block, exp=False):  # noqa: E741
+    for I, G in Kernel(Y, 1.0).row_blocks(block=block, exp=False):
         start = I.start
         rows, cols = np.nonzero(G > threshold)
         # The links of this block, plus a link from every token to the

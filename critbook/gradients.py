@@ -272,7 +272,7 @@ def _jvp_core(
     acc_w = np.zeros((p, n, d + 1), dtype=Y.dtype)  # [W Y, w]
     rows, cols = tile_shape(n, Y.dtype.itemsize, block)
     dsb = np.empty(rows * cols, dtype=Y.dtype)
-    for I, J, F in kernel.symmetric_tiles(block):  # noqa: E741
+    for I, J, F in kernel.symmetric_tiles(block):
         accumulate(acc_e, I, J, F, values)
         for q in range(p):
             D = np.matmul(right[q][J], left[q][I].T, out=dsb[: F.size].reshape(F.shape))
@@ -326,7 +326,9 @@ def jvp_squared_norms(
     return sq
 
 
-def jvp(X: ArrayLike, beta: float, V: ArrayLike, alpha: float = 0.0, *, block: int | None = None) -> NDArray[np.float64]:
+def jvp(
+    X: ArrayLike, beta: float, V: ArrayLike, alpha: float = 0.0, *, block: int | None = None
+) -> NDArray[np.float64]:
     """The Jacobian-vector product ``J V`` of the attention layer, matrix-free.
 
     The directional derivative of :func:`critbook.attention_layer` at ``X``
@@ -559,12 +561,12 @@ def eta_hutchinson(
     for start in range(0, probes, batch):
         k = min(batch, probes - start)
         V = rademacher(gen, (k, n, d))
-        values[start : start + k] = jvp_squared_norms(Y, r, np.array([beta]), alpha, V, block=block)[0]
+        values[start : start + k] = jvp_squared_norms(
+            Y, r, np.array([beta]), alpha, V, block=block
+        )[0]
     values /= n * d
     estimate = float(values.mean())
     if not return_std:
         return estimate
     std = float(values.std(ddof=1) / np.sqrt(probes))
     return estimate, std
-
-

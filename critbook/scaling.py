@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 
-
 def _positions(n: ArrayLike) -> NDArray[np.float64]:
     return as_real_array(n, "n", low=1.0)
 
@@ -126,7 +125,9 @@ def qwen_logn_factor(n: ArrayLike, train_length: float = 2048) -> float | NDArra
     return scalar_or_array(out)
 
 
-def llama4_factor(n: ArrayLike, floor_scale: float = 8192, attn_scale: float = 0.1) -> float | NDArray[np.float64]:
+def llama4_factor(
+    n: ArrayLike, floor_scale: float = 8192, attn_scale: float = 0.1
+) -> float | NDArray[np.float64]:
     """Llama 4's attention temperature tuning: ``1 + a ln(floor(n / F) + 1)``.
 
     In the Hugging Face implementation the query at 0-based position ``p`` of
@@ -342,7 +343,9 @@ def _evaluate(rule: Callable[[np.ndarray], Any], n: np.ndarray, name: str) -> ND
     return values
 
 
-def calibrated_ratio(rule: Callable[[np.ndarray], Any], n: ArrayLike, calibration_length: float) -> float | NDArray[np.float64]:
+def calibrated_ratio(
+    rule: Callable[[np.ndarray], Any], n: ArrayLike, calibration_length: float
+) -> float | NDArray[np.float64]:
     """``gamma / gamma_c`` of a rule if the head is exactly critical at one length.
 
     A real head multiplies logits ``c <y_i, y_j>`` of some learned scale ``c``
@@ -515,5 +518,3 @@ def regime_segments(
 # --------------------------------------------------------------------------
 # Diagnosing a token set
 # --------------------------------------------------------------------------
-
-

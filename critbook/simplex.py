@@ -133,7 +133,9 @@ def _weights(n: ArrayLike, beta: ArrayLike, rho: ArrayLike) -> tuple[np.ndarray,
     return n, beta, rho, p, t, r
 
 
-def simplex_self_weight(n: ArrayLike, beta: ArrayLike, rho: ArrayLike) -> float | NDArray[np.float64]:
+def simplex_self_weight(
+    n: ArrayLike, beta: ArrayLike, rho: ArrayLike
+) -> float | NDArray[np.float64]:
     """The diagonal attention weight ``A_ii`` of the simplex model.
 
     .. math:: A_{ii} = \\frac{e^{\\beta}}{e^{\\beta} + (n-1) e^{\\beta\\rho}}
@@ -281,7 +283,9 @@ def simplex_angle_ratio(
     return scalar_or_array(_angle_ratio(a, D))
 
 
-def simplex_limit(gamma: ArrayLike, rho: ArrayLike, q: ArrayLike = 1.0, alpha: ArrayLike = 0.0) -> float | NDArray[np.float64]:
+def simplex_limit(
+    gamma: ArrayLike, rho: ArrayLike, q: ArrayLike = 1.0, alpha: ArrayLike = 0.0
+) -> float | NDArray[np.float64]:
     """The ``n -> infinity`` limit of ``rho_out`` for ``beta = gamma log n``.
 
     With ``c = alpha sqrt(q)`` and ``gamma_c = 1 / (1 - rho)``:
@@ -336,7 +340,12 @@ def simplex_limit(gamma: ArrayLike, rho: ArrayLike, q: ArrayLike = 1.0, alpha: A
 
 
 def simplex_eta(
-    n: ArrayLike, beta: ArrayLike, rho: ArrayLike, q: ArrayLike = 1.0, alpha: ArrayLike = 0.0, d: ArrayLike = None
+    n: ArrayLike,
+    beta: ArrayLike,
+    rho: ArrayLike,
+    q: ArrayLike = 1.0,
+    alpha: ArrayLike = 0.0,
+    d: ArrayLike = None,
 ) -> float | NDArray[np.float64]:
     """``eta`` of one layer on the simplex, in closed form, at finite ``n``.
 
@@ -416,7 +425,11 @@ def simplex_eta(
 
 
 def simplex_eta_limit(
-    gamma: ArrayLike, rho: ArrayLike, q: ArrayLike = 1.0, d: ArrayLike = None, alpha: ArrayLike = 0.0
+    gamma: ArrayLike,
+    rho: ArrayLike,
+    q: ArrayLike = 1.0,
+    d: ArrayLike = None,
+    alpha: ArrayLike = 0.0,
 ) -> float | NDArray[np.float64]:
     """The ``n -> infinity`` limit of ``eta`` on the simplex, ``beta = gamma log n``.
 
@@ -467,7 +480,9 @@ def simplex_eta_limit(
     return scalar_or_array(out)
 
 
-def approach_exponent(gamma: ArrayLike, rho: ArrayLike, alpha: ArrayLike = 0.0, quantity: str = "angle_ratio") -> float | NDArray[np.float64]:
+def approach_exponent(
+    gamma: ArrayLike, rho: ArrayLike, alpha: ArrayLike = 0.0, quantity: str = "angle_ratio"
+) -> float | NDArray[np.float64]:
     """Exponent ``e`` of the approach of the simplex layer to its limit, error ``~ n^(-e)``.
 
     With ``beta = gamma log n`` and ``kappa = gamma (1 - rho)``, the self

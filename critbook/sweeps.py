@@ -66,8 +66,6 @@ PHASE_METRICS = ("angle_ratio", "max_angle_ratio", "mean_cosine", "self_weight")
 MAX_PHASE_N = 4096
 
 
-
-
 #: Pairs with ``1 - <y_i, y_j>`` below this are "close": their terms of the
 #: angle ratio are computed from explicit differences ``|y_i - y_j|^2 / 2``
 #: (the trace identity would lose them to rounding), in float64.

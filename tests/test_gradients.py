@@ -13,7 +13,6 @@ import pytest
 from numpy.testing import assert_allclose
 
 import critbook as cb
-from critbook.gradients import MAX_EXACT_N, MAX_JACOBIAN_SIZE
 
 
 def random_tokens(n: int, d: int, seed: int) -> np.ndarray:
@@ -275,48 +274,7 @@ def test_extreme_values_stay_finite():
     assert np.all(np.isfinite(cb.jvp(Xd, 1e300, Xd[::-1])))
 
 
-# --- bad input ------------------------------------------------------------------
-
 X0 = random_tokens(4, 3, seed=0)
-
-BAD = [
-    (lambda: cb.layer_jacobian(np.ones(3), 1.0), ValueError, "X"),
-    (lambda: cb.layer_jacobian(np.zeros((2, 2)), 1.0), ValueError, "X"),
-    (lambda: cb.layer_jacobian(X0, -1.0), ValueError, "beta"),
-    (lambda: cb.layer_jacobian(X0, "1"), TypeError, "beta"),
-    (lambda: cb.layer_jacobian(X0, 1.0, alpha=np.nan), ValueError, "alpha"),
-    (lambda: cb.layer_jacobian(np.ones((MAX_JACOBIAN_SIZE // 2 + 1, 2)), 1.0), ValueError, "X"),
-    (lambda: cb.jvp(X0, 1.0, np.ones((3, 3))), ValueError, "V"),
-    (lambda: cb.jvp(X0, 1.0, "V"), TypeError, "V"),
-    (lambda: cb.jvp(X0, 1.0, np.full((4, 3), np.inf)), ValueError, "V"),
-    (lambda: cb.jvp(X0, 1.0, X0, block=0), ValueError, "block"),
-    (lambda: cb.eta(X0, np.inf), ValueError, "beta"),
-    (lambda: cb.eta(X0, 1e7), ValueError, "beta"),
-    (lambda: cb.eta_phase_diagram([0.3], [1e7], 10, 3, method="exact"), ValueError, "gammas"),
-    (lambda: cb.eta(np.ones((MAX_EXACT_N + 1, 1)), 1.0), ValueError, "X"),
-    (lambda: cb.eta_hutchinson(X0, 1.0, probes=0), ValueError, "probes"),
-    (lambda: cb.eta_hutchinson(X0, 1.0, probes=2.5), TypeError, "probes"),
-    (lambda: cb.eta_hutchinson(X0, 1.0, rng="seed"), TypeError, "rng"),
-    (lambda: cb.eta_hutchinson(X0, 1.0, batch=0), ValueError, "batch"),
-    (lambda: cb.eta_hutchinson(X0, 1.0, return_std="yes"), TypeError, "return_std"),
-    (lambda: cb.simplex_eta(0.5, 1.0, 0.3), ValueError, "n"),
-    (lambda: cb.simplex_eta(10, 1.0, 1.0), ValueError, "rho"),
-    (lambda: cb.simplex_eta(10, 1.0, 0.3, q=0.0), ValueError, "q"),
-    (lambda: cb.simplex_eta(10, 1.0, 0.3, alpha=-1.0), ValueError, "alpha"),
-    (lambda: cb.simplex_eta(10, 1.0, 0.3, d=5), ValueError, "d"),
-    (lambda: cb.simplex_eta_limit(-1.0, 0.3), ValueError, "gamma"),
-    (lambda: cb.simplex_eta_limit(1.0, -0.1), ValueError, "rho"),
-    (lambda: cb.simplex_eta_limit(1.0, 0.3, q=-2.0), ValueError, "q"),
-    (lambda: cb.simplex_eta_limit(1.0, 0.3, d=0.5), ValueError, "d"),
-    (lambda: cb.simplex_eta_limit(1.0, 0.3, d="many"), TypeError, "d"),
-    (lambda: cb.simplex_eta_limit(1.0, 0.3, alpha=-0.5), ValueError, "alpha"),
-]
-
-
-@pytest.mark.parametrize("call,error,name", BAD)
-def test_bad_input_raises_naming_the_argument(call, error, name):
-    with pytest.raises(error, match=rf"\b{name}\b"):
-        call()
 
 
 # --- the (rho, gamma) grid ------------------------------------------------------
@@ -342,19 +300,6 @@ def test_eta_phase_diagram_matches_pointwise_functions():
     V = probe_rng.integers(0, 2, size=(n, d)) * 2.0 - 1
     JV = cb.jvp(X, np.log(n), V)
     assert_allclose(one[0, 0], np.sum(JV**2) / (n * d), rtol=1e-12)
-
-
-def test_eta_phase_diagram_bad_input():
-    with pytest.raises(ValueError, match="rhos"):
-        cb.eta_phase_diagram([1.2], [1.0], 20, 4)
-    with pytest.raises(ValueError, match="gammas"):
-        cb.eta_phase_diagram([0.2], [], 20, 4)
-    with pytest.raises(ValueError, match="method"):
-        cb.eta_phase_diagram([0.2], [1.0], 20, 4, method="fast")
-    with pytest.raises(ValueError, match=r"\bn\b"):
-        cb.eta_phase_diagram([0.2], [1.0], 1, 4)
-    with pytest.raises(ValueError, match="probes"):
-        cb.eta_phase_diagram([0.2], [1.0], 20, 4, probes=0)
 
 
 def test_eta_phase_diagram_row_subset_is_hutchinson_on_those_rows():
