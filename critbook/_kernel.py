@@ -24,8 +24,9 @@ in ``(-104, -87.3)`` give subnormal weights, which numpy's vector ``exp``
 computes on a slow path (8 ns instead of 0.5 ns an entry, measured); where
 scores can reach that far (``2 beta > 87``) they are clipped at ``-87``, so a
 weight that should be below ``1.7e-38`` (zero, or subnormal) is ``1.7e-38``:
-a change far below float32 resolution relative to the self weight 1. The exponential is always ``numpy.exp``: the same input
-gives the same bits in every process.
+a change far below float32 resolution relative to the self weight 1. The
+exponential is always ``numpy.exp`` (no choice made at run time): the same
+input gives the same bits in every process.
 
 Two ways through the scores
 ---------------------------
@@ -163,7 +164,9 @@ class Kernel:
     def tile(
         self, I: slice, J: slice, out: NDArray[np.floating], *, exp: bool = True
     ) -> NDArray[np.floating]:
-        """The transposed tile ``F = E_JI`` (or the scores ``S_JI`` if not ``exp``), shape ``(|J|, |I|)``."""
+        """The transposed tile ``F = E_JI`` (or the scores ``S_JI`` if not ``exp``).
+
+        Shape ``(|J|, |I|)``, in the flat buffer ``out``."""
         F = out[: (J.stop - J.start) * (I.stop - I.start)].reshape(J.stop - J.start, -1)
         np.matmul(self.K[J], self.Q[I].T, out=F)
         i_loc, j_loc = _self_entries(I, J)

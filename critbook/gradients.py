@@ -74,7 +74,7 @@ def _weights_and_cosines(
     kernel: Kernel, G: NDArray[np.float64], beta: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Row-stochastic weights ``A`` at ``beta`` and the cosines ``c = G + 1`` of a block of
-    shifted cosines ``G`` from ``kernel`` (``beta = 1``; self entries exactly 0, so ``c_ii = 1``)."""
+    shifted cosines ``G`` from ``kernel`` (``beta = 1``; self entries 0, so ``c_ii = 1``)."""
     A = exp_scaled(G, beta, kernel.d)
     A /= A.sum(axis=1, keepdims=True)
     return A, G + 1.0

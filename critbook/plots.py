@@ -1086,8 +1086,7 @@ def plot_limit_approach(
     >>> len(ax.lines)  # two curves and two reference slopes
     4
     """
-    from .simplex import approach_exponent
-    from .simplex import simplex_angle_ratio, simplex_limit
+    from .simplex import approach_exponent, simplex_angle_ratio, simplex_limit
 
     rho = float(check_rho(rho))
     ratios = as_real_array(ratios, "ratios", low=0.0).ravel()
@@ -1383,8 +1382,7 @@ def plot_forward_backward(
     >>> len(ax.lines)  # two measured, two simplex curves, gamma_c
     5
     """
-    from .simplex import simplex_eta
-    from .simplex import simplex_angle_ratio
+    from .simplex import simplex_angle_ratio, simplex_eta
 
     rho = float(check_rho(rho))
     ratios = as_real_array(ratios, "ratios", low=0.0).ravel()
