@@ -3,7 +3,7 @@
 - ``python -m benchmarks [--quick]``: the report (time and memory tables,
   machine description); see :mod:`benchmarks.__main__` for the options.
 - ``python -m benchmarks.tiles``: the tile-shape sweep behind the kernel's
-  default tile (``critbook.attention._BLOCK``, ``_TILE_BYTES``).
+  default tile (``critbook._kernel.TILE_ROWS``, ``TILE_BYTES``).
 - ``python -m benchmarks.memory METHOD N D``: peak memory of one call in a
   fresh process (used by the report).
 

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np  # after the thread settings
 
     import critbook as cb
-    from critbook import attention
+    from critbook import _kernel
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((args.n, args.d)).astype(args.dtype)
@@ -47,21 +47,21 @@ def main(argv: list[str] | None = None) -> None:
         if c >= r
     ]
     itemsize = np.dtype(args.dtype).itemsize
-    default = attention._tile_shape(1 << 30, None, itemsize)
+    default = _kernel.tile_shape(1 << 30, itemsize)
     if default not in shapes:
         shapes.append(default)
     clock = time.perf_counter if args.clock == "wall" else time.process_time
-    saved = attention._TILE_BYTES
+    saved = _kernel.TILE_BYTES
     times: dict[tuple[int, int], list[float]] = {s: [] for s in shapes}
     try:
         for _ in range(args.rounds + 1):  # the first round warms up and is dropped
             for rows, cols in shapes:
-                attention._TILE_BYTES = rows * cols * itemsize
+                _kernel.TILE_BYTES = rows * cols * itemsize
                 t0 = clock()
                 cb.attention_layer(X, beta, block=rows)
                 times[(rows, cols)].append(clock() - t0)
     finally:
-        attention._TILE_BYTES = saved
+        _kernel.TILE_BYTES = saved
     stat = np.median if args.stat == "median" else np.min
     med = {s: float(stat(t[1:])) for s, t in times.items()}
     ref = med[default]
