@@ -58,8 +58,15 @@ def measure(method: str, n: int, d: int, dtype: str = "float32") -> dict:
     tracemalloc.stop()
     after = _maxrss()
     del out
-    return {"method": method, "n": n, "d": d, "dtype": dtype, "traced": traced,
-            "rss": max(0, after - before), "peak_reset": reset}
+    return {
+        "method": method,
+        "n": n,
+        "d": d,
+        "dtype": dtype,
+        "traced": traced,
+        "rss": max(0, after - before),
+        "peak_reset": reset,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

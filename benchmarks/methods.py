@@ -3,7 +3,7 @@
 Every method of one table works on the same tokens: ``X`` drawn from a
 standard Gaussian (seed 0) in the requested dtype, ``beta = log n`` (the
 critical scale ``gamma = 1`` of the book). Imports of optional packages
-(torch, matplotlib, critbook's newer modules) happen inside the factories, so
+(torch) happen inside the factories, so
 importing this module needs only numpy and critbook.
 """
 
@@ -129,40 +129,6 @@ def critbook_jvp4(n: int, d: int, dtype: str) -> Callable[[], Any]:
     return lambda: jvp(X, beta, V)
 
 
-# ---------------------------------------------------------------- widgets.Explorer
-
-
-def _explorer(render: bool) -> Callable[[], Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from critbook.widgets import Explorer
-
-    ex = Explorer()
-    ex.update()
-    ex.png()
-    state = {"k": 0}
-    gammas = (0.8, 1.2, 1.6, 2.0)
-
-    def run() -> Any:
-        # One slider move: gamma steps through a short cycle, as a dragged slider does.
-        state["k"] += 1
-        values = ex.update(gamma=gammas[state["k"] % len(gammas)])
-        return ex.png() if render else values
-
-    return run
-
-
-def explorer_update(n: int, d: int, dtype: str) -> Callable[[], Any]:
-    """``Explorer.update`` alone: recompute and ``set_data`` on the artists."""
-    return _explorer(render=False)
-
-
-def explorer_update_png(n: int, d: int, dtype: str) -> Callable[[], Any]:
-    """``Explorer.update`` plus the PNG render a displayed explorer sends to the page."""
-    return _explorer(render=True)
-
-
 METHODS: dict[str, Factory] = {
     "critbook": critbook_layer,
     "naive": naive_layer,
@@ -172,6 +138,4 @@ METHODS: dict[str, Factory] = {
     "layer64": critbook_layer64,
     "jvp": critbook_jvp,
     "jvp4": critbook_jvp4,
-    "explorer": explorer_update,
-    "explorer_png": explorer_update_png,
 }

@@ -23,10 +23,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", default="64,128,256,512,1024")
     parser.add_argument("--cols", default="512,1024,2048,4096,8192")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--stat", default="median", choices=["median", "min"],
-                        help="min: best round, less sensitive to other load on the machine")
-    parser.add_argument("--clock", default="wall", choices=["wall", "cpu"],
-                        help="cpu: process CPU time, robust on a busy machine with --threads 1")
+    parser.add_argument(
+        "--stat",
+        default="median",
+        choices=["median", "min"],
+        help="min: best round, less sensitive to other load on the machine",
+    )
+    parser.add_argument(
+        "--clock",
+        default="wall",
+        choices=["wall", "cpu"],
+        help="cpu: process CPU time, robust on a busy machine with --threads 1",
+    )
     args = parser.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -65,9 +73,11 @@ def main(argv: list[str] | None = None) -> None:
     stat = np.median if args.stat == "median" else np.min
     med = {s: float(stat(t[1:])) for s, t in times.items()}
     ref = med[default]
-    print(f"n = {args.n}, d = {args.d}, {args.dtype}, {args.threads} threads, "
-          f"{args.rounds} rounds, {args.stat} of {args.clock} clock; "
-          f"default tile {default[0]} x {default[1]}")
+    print(
+        f"n = {args.n}, d = {args.d}, {args.dtype}, {args.threads} threads, "
+        f"{args.rounds} rounds, {args.stat} of {args.clock} clock; "
+        f"default tile {default[0]} x {default[1]}"
+    )
     print(f"| rows | cols | tile MiB | {args.stat} s | vs default |")
     print("|---:|---:|---:|---:|---:|")
     for (rows, cols), t in sorted(med.items(), key=lambda kv: kv[1]):
