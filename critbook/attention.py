@@ -88,15 +88,14 @@ def _entropy_sums(
     the tokens nearly coincide.
     """
     n = Y.shape[0]
-    kern = Kernel(Y, beta)
-    unit = beta / kern.c if kern.c > 0 else 1.0  # kernel scores to s (c is capped)
+    kern = Kernel(Y, beta, fast_exp=True)
     Z = np.zeros(n)
     T = np.zeros(n)
     rows, cols = tile_shape(n, Y.dtype.itemsize, block)
     weights = np.empty(rows * cols, dtype=Y.dtype)
     ones = np.ones(cols, dtype=Y.dtype)
     for I, J, S in kern.symmetric_tiles(block, exp=False):
-        E = np.exp(S, out=weights[: S.size].reshape(S.shape))  # E_JI
+        E = kern.exponential(S, out=weights[: S.size].reshape(S.shape))  # E_JI
         W = np.multiply(S, E, out=S)
         Z[I] += ones[: E.shape[0]] @ E  # row sums of rows I, in the dtype of Y
         T[I] += ones[: E.shape[0]] @ W
@@ -108,7 +107,7 @@ def _entropy_sums(
         # exact duplicate directions, whose score s_ij is 0, so no term of T is left.
         T[:] = 0.0
     else:
-        T *= unit
+        T *= kern.unit  # the blocks' scores to s_ij
     return Z, T
 
 
@@ -212,7 +211,7 @@ def attention_layer(
     beta = _check_beta(beta)
     alpha = _check_alpha(alpha)
     n, d = Y.shape
-    kern = Kernel(Y, beta)
+    kern = Kernel(Y, beta, fast_exp=True)
     acc = np.zeros_like(kern.K)  # [E Y, E 1]
     part = np.empty(tile_shape(n, Y.dtype.itemsize, block)[1] * (d + 1), dtype=Y.dtype)
     for I, J, F in kern.symmetric_tiles(block):

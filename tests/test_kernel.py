@@ -169,3 +169,19 @@ def test_layer_is_the_kernel_sum_over_rows() -> None:
     out32 = cb.attention_layer(Y.astype(np.float32), beta)
     assert out32.dtype == np.float32
     assert_allclose(out32, A @ Y, rtol=0, atol=3e-6)
+
+
+@pytest.mark.parametrize("base2", [False, True])
+@pytest.mark.parametrize("beta", [0.0, 7.0, 60.0])
+def test_float32_layer_and_entropy_in_either_base(monkeypatch, base2: bool, beta: float) -> None:
+    # The float32 layer and entropies use exp2 where numpy vectorises it; both bases
+    # (and the base-2 floor at beta = 60, scores down to -120) give the direct softmax.
+    monkeypatch.setattr(_kernel, "FLOAT32_BASE2", base2)
+    Y = _unit(300, 8, seed=6)
+    A = _direct(Y, beta)
+    A /= A.sum(axis=1, keepdims=True)
+    Y32 = Y.astype(np.float32)
+    assert_allclose(cb.attention_layer(Y32, beta, block=64), A @ Y, rtol=0, atol=3e-6)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        H = -np.sum(np.where(A > 0, A * np.log(A), 0.0), axis=1)
+    assert_allclose(cb.attention_entropy(Y32, beta, block=64), H, rtol=0, atol=2e-5)
