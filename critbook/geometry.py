@@ -16,9 +16,6 @@ All are computed without forming an ``n``-by-``n`` matrix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import coo_matrix
@@ -257,7 +254,7 @@ def effective_rank(X: ArrayLike) -> float:
 
 def iterate_layers(
     X: ArrayLike,
-    betas: Sequence[float] | Any,
+    betas: ArrayLike,
     alpha: float = 0.0,
     *,
     block: int | None = None,

@@ -25,7 +25,7 @@ model is an illustration, not an identity (see Chapter 5 of the book).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -213,7 +213,7 @@ class Rule(NamedTuple):
     """
 
     label: str
-    factor: Callable[[Any], Any]
+    factor: Callable[[NDArray[np.float64]], ArrayLike]
     reference_length: float | None
 
 
@@ -325,7 +325,7 @@ def critical_beta(n: ArrayLike, rho: ArrayLike) -> float | NDArray[np.float64]:
     return scalar_or_array(np.log(n) / (1.0 - rho))
 
 
-def _check_rule(rule: ArrayLike, name: str) -> Callable[[np.ndarray], Any]:
+def _check_rule(rule: object, name: str) -> Callable[[NDArray[np.float64]], ArrayLike]:
     if not callable(rule):
         raise TypeError(
             f"{name} must be a callable taking an array of lengths n and returning the "
@@ -334,7 +334,9 @@ def _check_rule(rule: ArrayLike, name: str) -> Callable[[np.ndarray], Any]:
     return rule
 
 
-def _evaluate(rule: Callable[[np.ndarray], Any], n: np.ndarray, name: str) -> NDArray[np.float64]:
+def _evaluate(
+    rule: Callable[[NDArray[np.float64]], ArrayLike], n: np.ndarray, name: str
+) -> NDArray[np.float64]:
     values = np.asarray(rule(n), dtype=np.float64)
     if values.shape != n.shape:
         values = np.broadcast_to(values, n.shape)
@@ -344,7 +346,7 @@ def _evaluate(rule: Callable[[np.ndarray], Any], n: np.ndarray, name: str) -> ND
 
 
 def calibrated_ratio(
-    rule: Callable[[np.ndarray], Any], n: ArrayLike, calibration_length: float
+    rule: Callable[[NDArray[np.float64]], ArrayLike], n: ArrayLike, calibration_length: float
 ) -> float | NDArray[np.float64]:
     """``gamma / gamma_c`` of a rule if the head is exactly critical at one length.
 
@@ -414,7 +416,7 @@ _REGIME_NAMES = {-1: "subcritical", 0: "critical", 1: "supercritical"}
 
 
 def regime_segments(
-    beta_fn: Callable[[np.ndarray], Any],
+    beta_fn: Callable[[NDArray[np.float64]], ArrayLike],
     rho: float,
     n_min: float = 2.0,
     n_max: float = 1e300,
