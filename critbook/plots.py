@@ -44,7 +44,7 @@ from .simplex import (
 if TYPE_CHECKING:  # matplotlib >= 3.8
     from matplotlib.typing import ColorType
 
-__all__ = ["new_axes", "regime_colors", "plot_self_weight"]
+__all__ = ["new_axes", "regime_colors"]
 
 #: One colour per regime, used in every figure of the book.
 regime_colors = {
@@ -122,7 +122,10 @@ def _ratio_palette(ratios: ArrayLike) -> list[ColorType]:
     return colors
 
 
-# --- Introduction ---------------------------------------------------------------
+# --- Introduction ------------------------------------------------------------
+
+__all__ += ["plot_self_weight"]
+
 
 def plot_self_weight(
     rho: float = 0.5,
@@ -178,7 +181,7 @@ def plot_self_weight(
     )
 
 
-# --- Chapter 1: rank collapse -------------------------------------------------
+# --- Chapter 1: rank collapse ------------------------------------------------
 
 __all__ += [
     "plot_max_weight_vs_n",
@@ -437,7 +440,7 @@ def plot_circle_trajectory(trajectory: ArrayLike, ax: Axes | None = None) -> Axe
         for shift in (-2.0 * np.pi, 0.0, 2.0 * np.pi)
         for i in range(theta.shape[1])
     ]
-    ax.add_collection(LineCollection(segments, colors="#1f77b4", linewidths=0.6, alpha=0.35))
+    ax.add_collection(LineCollection(segments, colors="tab:blue", linewidths=0.6, alpha=0.35))
     ax.set_xlim(0, max(T.shape[0] - 1, 1))
     ax.set_ylim(-np.pi, np.pi)
     ax.set_yticks([-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi])
@@ -653,7 +656,7 @@ def plot_almost_simplex_constants(
     return axes
 
 
-# --- Chapter 3: the phase transition -------------------------------------------
+# --- Chapter 3: the phase transition -----------------------------------------
 
 __all__ += [
     "plot_phase_diagram",
@@ -1003,7 +1006,7 @@ def plot_sparsity(
     )
 
 
-# --- Chapter 4: gradients ---------------------------------------------------------
+# --- Chapter 4: gradients ----------------------------------------------------
 
 __all__ += ["plot_eta_vs_n", "plot_forward_backward"]
 
@@ -1155,7 +1158,7 @@ def plot_forward_backward(
     )
 
 
-# --- Chapter 5: scaling in practice ---------------------------------------------
+# --- Chapter 5: scaling in practice ------------------------------------------
 
 __all__ += [
     "plot_scaling_rules",
