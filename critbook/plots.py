@@ -1,21 +1,50 @@
 """The book's standard figures, reusable in one's own notebooks.
 
 Every function draws on a matplotlib ``Axes`` (a new figure if none is given),
-sets a title and labelled axes, and returns the ``Axes``. Computation is done
-by the other critbook modules; this module only draws.
+sets a title and labelled axes, and returns the ``Axes``. This module only
+draws: simulations are run by the caller with the other critbook modules and
+passed in; closed forms (the simplex map, its limits, the predictions) are
+evaluated here for the reference curves. Sections follow the book's chapters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter, NullLocator
+from numpy.typing import ArrayLike, NDArray
 
-from ._checks import as_real_array, check_rho
-from .simplex import critical_gamma, simplex_self_weight
+from ._checks import as_real_array, check_int, check_real, check_rho
+from .extremes import sphere_attention_prediction
+from .scaling import (
+    Rule,
+    calibrated_ratio,
+    critical_beta,
+    effective_gamma,
+    practical_rules,
+)
+from .simplex import (
+    approach_exponent,
+    critical_gamma,
+    limit_self_weight,
+    simplex_angle_ratio,
+    simplex_eta,
+    simplex_eta_limit,
+    simplex_layer,
+    simplex_limit,
+    simplex_self_weight,
+)
 
-__all__ = ["new_axes", "regime_colors", "plot_self_weight"]
+if TYPE_CHECKING:  # matplotlib >= 3.8
+    from matplotlib.typing import ColorType
+
+__all__ = ["new_axes", "regime_colors"]
 
 #: One colour per regime, used in every figure of the book.
 regime_colors = {
@@ -24,29 +53,86 @@ regime_colors = {
     "supercritical": "#d62728",
 }
 
+_REGIMES = ("subcritical", "critical", "supercritical")
 
-def new_axes(ax: Any = None, figsize: tuple[float, float] = (6.4, 4.0)) -> Any:
+
+def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
     """Return ``ax``, or the axes of a new figure of size ``figsize``."""
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
-
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
-def _ratio_color(ratio: float) -> str:
-    if np.isclose(ratio, 1.0):
-        return regime_colors["critical"]
-    return regime_colors["subcritical" if ratio < 1.0 else "supercritical"]
+def _decorate(
+    ax: Axes,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    *,
+    legend: str | None = "best",
+    fontsize: str | None = "small",
+    outside: bool = False,
+    grid: str | None = "major",
+    **legend_options: object,
+) -> Axes:
+    """The book's axis decoration: labels, title, a frameless legend, a light grid.
+
+    ``None`` leaves a label or the title as it is. ``legend`` is the legend's
+    location (``None``: no legend); ``outside=True`` puts it to the right of
+    the axes. ``grid`` is ``"major"``, ``"both"`` or ``None`` (no grid).
+    """
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
+    if legend is not None:
+        if outside:
+            legend_options["bbox_to_anchor"] = (1.01, 1.0)
+        ax.legend(loc=legend, frameon=False, fontsize=fontsize, **legend_options)
+    if grid is not None:
+        ax.grid(alpha=0.3, which=grid)
+    return ax
+
+
+def _regimes(ratios: ArrayLike) -> list[str]:
+    """The regime of each ``gamma / gamma_c`` (a ratio is ``gamma`` at ``rho = 0``)."""
+    weights = np.atleast_1d(limit_self_weight(ratios, 0.0))
+    return [_REGIMES[int(2 * w)] for w in weights]
+
+
+def _ratio_palette(ratios: ArrayLike) -> list[ColorType]:
+    """Blue shades below gamma_c, green at it, red shades above (the regime colours)."""
+    ratios = np.atleast_1d(np.asarray(ratios, dtype=np.float64))
+    regimes = _regimes(ratios)
+    below = sorted({float(r) for r, g in zip(ratios, regimes) if g == "subcritical"})
+    above = sorted({float(r) for r, g in zip(ratios, regimes) if g == "supercritical"})
+    blues = mpl.colormaps["Blues"](np.linspace(0.95, 0.5, max(len(below), 1)))
+    reds = mpl.colormaps["Reds"](np.linspace(0.5, 0.95, max(len(above), 1)))
+    colors: list[ColorType] = []
+    for r, g in zip(ratios, regimes):
+        if g == "critical":
+            colors.append(regime_colors["critical"])
+        elif g == "subcritical":
+            colors.append(blues[below.index(float(r))])
+        else:
+            colors.append(reds[above.index(float(r))])
+    return colors
+
+
+# --- Introduction ------------------------------------------------------------
+
+__all__ += ["plot_self_weight"]
 
 
 def plot_self_weight(
     rho: float = 0.5,
     ratios: Sequence[float] = (0.5, 1.0, 2.0),
-    ns: Any = None,
-    ax: Any = None,
-) -> Any:
+    ns: ArrayLike | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """The simplex self weight ``A_ii`` against ``n`` for ``beta = gamma log n``.
 
     One curve per ``gamma = ratio * gamma_c``: it falls to 0 below the
@@ -81,22 +167,21 @@ def plot_self_weight(
     ns = np.logspace(1, 12, 60) if ns is None else as_real_array(ns, "ns", low=2.0).ravel()
     gc = critical_gamma(rho)
     ax = new_axes(ax)
-    for ratio in ratios:
+    for ratio, name in zip(ratios, _regimes(ratios)):
         p = simplex_self_weight(ns, ratio * gc * np.log(ns), rho)
         label = rf"$\gamma = {ratio:g}\,\gamma_c$"
-        ax.plot(ns, p, lw=2, color=_ratio_color(ratio), label=label)
+        ax.plot(ns, p, lw=2, color=regime_colors[name], label=label)
     ax.axhline(0.5, color="0.5", lw=1, ls="--", label="1/2")
     ax.set_xscale("log")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("number of tokens $n$")
-    ax.set_ylabel(r"self weight $A_{ii}$")
-    ax.set_title(rf"Self attention weight, simplex with $\rho = {rho:g}$, $\beta = \gamma\log n$")
-    ax.legend(loc="center left", frameon=False)
-    ax.grid(alpha=0.3)
-    return ax
+    return _decorate(
+        ax, "number of tokens $n$", r"self weight $A_{ii}$",
+        rf"Self attention weight, simplex with $\rho = {rho:g}$, $\beta = \gamma\log n$",
+        legend="center left", fontsize=None,
+    )
 
 
-# --- Chapter 1: rank collapse -------------------------------------------------
+# --- Chapter 1: rank collapse ------------------------------------------------
 
 __all__ += [
     "plot_max_weight_vs_n",
@@ -106,14 +191,14 @@ __all__ += [
 ]
 
 
-def _beta_colors(count: int) -> list[Any]:
-    import matplotlib as mpl
-
+def _beta_colors(count: int) -> list[ColorType]:
     cmap = mpl.colormaps["viridis"]
     return [cmap(x) for x in np.linspace(0.1, 0.8, max(count, 1))]
 
 
-def _flattening_data(ns: Any, values: Any, betas: Any, name: str) -> tuple[np.ndarray, ...]:
+def _flattening_data(
+    ns: ArrayLike, values: ArrayLike, betas: ArrayLike, name: str
+) -> tuple[NDArray[np.float64], ...]:
     ns = as_real_array(ns, "ns", low=1.0).ravel()
     betas = as_real_array(betas, "betas", low=0.0).ravel()
     values = as_real_array(values, name)
@@ -125,19 +210,19 @@ def _flattening_data(ns: Any, values: Any, betas: Any, name: str) -> tuple[np.nd
     return ns, values, betas
 
 
-def _prediction_ns(ns: np.ndarray, n_max: float | None) -> np.ndarray:
+def _prediction_ns(ns: NDArray[np.float64], n_max: float | None) -> NDArray[np.float64]:
     top = max(float(ns.max()), 1.0 if n_max is None else float(n_max))
     return np.logspace(np.log10(max(float(ns.min()), 1.0)), np.log10(top), 200)
 
 
 def plot_max_weight_vs_n(
-    ns: Any,
-    max_weight: Any,
+    ns: ArrayLike,
+    max_weight: ArrayLike,
     betas: Sequence[float],
     d: int | None = None,
     n_max: float | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """The mean largest attention weight against ``n``, one curve per fixed ``beta``.
 
     Markers are measured values (e.g. means of
@@ -173,8 +258,6 @@ def plot_max_weight_vs_n(
     >>> len(ax.lines)
     3
     """
-    from .extremes import sphere_attention_prediction
-
     ns, values, betas = _flattening_data(ns, max_weight, betas, "max_weight")
     ax = new_axes(ax)
     grid = _prediction_ns(ns, n_max)
@@ -185,22 +268,21 @@ def plot_max_weight_vs_n(
     ax.plot(grid, 1.0 / grid, color="0.5", lw=1, label="$1/n$ (uniform)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("number of tokens $n$")
-    ax.set_ylabel(r"mean largest weight $\max_j A_{ij}$")
-    ax.set_title("Largest attention weight at fixed $\\beta$")
-    ax.legend(frameon=False, loc="lower left")
-    ax.grid(alpha=0.3, which="both")
-    return ax
+    return _decorate(
+        ax, "number of tokens $n$", r"mean largest weight $\max_j A_{ij}$",
+        r"Largest attention weight at fixed $\beta$",
+        legend="lower left", fontsize=None, grid="both",
+    )
 
 
 def plot_entropy_vs_n(
-    ns: Any,
-    entropy: Any,
+    ns: ArrayLike,
+    entropy: ArrayLike,
     betas: Sequence[float],
     d: int | None = None,
     n_max: float | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """The mean row entropy of attention against ``n``, with the ceiling ``log n``.
 
     Markers are measured values (e.g. means of
@@ -236,8 +318,6 @@ def plot_entropy_vs_n(
     >>> len(ax.lines)
     2
     """
-    from .extremes import sphere_attention_prediction
-
     ns, values, betas = _flattening_data(ns, entropy, betas, "entropy")
     ax = new_axes(ax)
     grid = _prediction_ns(ns, n_max)
@@ -248,19 +328,17 @@ def plot_entropy_vs_n(
             ax.plot(grid, sphere_attention_prediction(grid, beta, d)[1], "--", lw=1.5, color=color)
     ax.set_xscale("log")
     ax.set_ylim(bottom=0.0)
-    ax.set_xlabel("number of tokens $n$")
-    ax.set_ylabel("mean row entropy $H_i$ (nats)")
-    ax.set_title("Attention entropy at fixed $\\beta$")
-    ax.legend(frameon=False, loc="upper left")
-    ax.grid(alpha=0.3)
-    return ax
+    return _decorate(
+        ax, "number of tokens $n$", "mean row entropy $H_i$ (nats)",
+        r"Attention entropy at fixed $\beta$", legend="upper left", fontsize=None,
+    )
 
 
 def plot_collapse_metrics(
-    curves: Any,
-    colors: Any = None,
-    axes: Any = None,
-) -> Any:
+    curves: Mapping[str, Mapping[str, ArrayLike]],
+    colors: Mapping[str, ColorType] | None = None,
+    axes: Sequence[Axes] | None = None,
+) -> NDArray[np.object_]:
     """Mean cosine, effective rank and rank-one residual against depth.
 
     Parameters
@@ -290,8 +368,6 @@ def plot_collapse_metrics(
     3
     """
     if axes is None:
-        import matplotlib.pyplot as plt
-
         _, axes = plt.subplots(1, 3, figsize=(13.0, 4.0), layout="constrained")
     axes = np.asarray(axes, dtype=object).ravel()
     if axes.size != 3:
@@ -309,23 +385,21 @@ def plot_collapse_metrics(
                 # Rounding leaves a floor near 1e-16; draw it there, not at 0.
                 values = np.maximum(values, 1e-17)
             ax.plot(layers, values, "o-", ms=3.5, lw=1.5, color=color, label=label)
-    axes[0].set_ylabel(r"mean cosine $\langle y_i, y_j\rangle$")
-    axes[0].set_title("Tokens align")
     axes[1].set_yscale("log")
-    axes[1].set_ylabel("effective rank")
-    axes[1].set_title("Effective rank falls to 1")
     axes[2].set_yscale("log")
     axes[2].set_ylim(1e-17, 2.0)
-    axes[2].set_ylabel(r"rank-one residual $\|X - 1\bar x^\top\|_F / \|X\|_F$")
-    axes[2].set_title("Distance to identical rows")
-    for ax in axes:
-        ax.set_xlabel("layer $\\ell$")
-        ax.grid(alpha=0.3)
-    axes[0].legend(frameon=False, loc="best")
+    panels = (
+        (r"mean cosine $\langle y_i, y_j\rangle$", "Tokens align", "best"),
+        ("effective rank", "Effective rank falls to 1", None),
+        (r"rank-one residual $\|X - 1\bar x^\top\|_F / \|X\|_F$",
+         "Distance to identical rows", None),
+    )
+    for ax, (ylabel, title, legend) in zip(axes, panels):
+        _decorate(ax, r"layer $\ell$", ylabel, title, legend=legend, fontsize=None)
     return axes
 
 
-def plot_circle_trajectory(trajectory: Any, ax: Any = None) -> Any:
+def plot_circle_trajectory(trajectory: ArrayLike, ax: Axes | None = None) -> Axes:
     """Angles of two-dimensional tokens against depth: clustering on the circle.
 
     Parameters
@@ -359,8 +433,6 @@ def plot_circle_trajectory(trajectory: Any, ax: Any = None) -> Any:
     ax = new_axes(ax)
     # One line per token; unwrapped along depth, and drawn with its copies
     # shifted by +-2 pi so that a token crossing pi re-enters at -pi.
-    from matplotlib.collections import LineCollection
-
     theta = np.unwrap(np.arctan2(T[..., 1], T[..., 0]), axis=0)
     layers = np.arange(T.shape[0], dtype=np.float64)
     segments = [
@@ -368,16 +440,14 @@ def plot_circle_trajectory(trajectory: Any, ax: Any = None) -> Any:
         for shift in (-2.0 * np.pi, 0.0, 2.0 * np.pi)
         for i in range(theta.shape[1])
     ]
-    ax.add_collection(LineCollection(segments, colors="#1f77b4", linewidths=0.6, alpha=0.35))
+    ax.add_collection(LineCollection(segments, colors="tab:blue", linewidths=0.6, alpha=0.35))
     ax.set_xlim(0, max(T.shape[0] - 1, 1))
     ax.set_ylim(-np.pi, np.pi)
     ax.set_yticks([-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi])
     ax.set_yticklabels([r"$-\pi$", r"$-\pi/2$", "0", r"$\pi/2$", r"$\pi$"])
-    ax.set_xlabel("layer $\\ell$")
-    ax.set_ylabel(r"token angle $\theta_i$")
-    ax.set_title("Tokens on the circle")
-    ax.grid(alpha=0.3)
-    return ax
+    return _decorate(
+        ax, r"layer $\ell$", r"token angle $\theta_i$", "Tokens on the circle", legend=None
+    )
 
 
 # --- Chapter 2: the tractable model ------------------------------------------
@@ -385,9 +455,7 @@ def plot_circle_trajectory(trajectory: Any, ax: Any = None) -> Any:
 __all__ += ["plot_simplex_check", "plot_almost_simplex_constants"]
 
 
-def _n_colors(count: int) -> list[Any]:
-    import matplotlib as mpl
-
+def _n_colors(count: int) -> list[ColorType]:
     cmap = mpl.colormaps["plasma"]
     return [cmap(x) for x in np.linspace(0.05, 0.75, max(count, 1))]
 
@@ -397,15 +465,16 @@ def plot_simplex_check(
     ns: Sequence[int] = (10, 50, 300),
     alpha: float = 0.0,
     q: float = 1.0,
-    sim_ratios: Sequence[float] = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5),
-    ax: Any = None,
-) -> Any:
-    """One simplex layer: the exact map against a simulation, for ``beta = gamma log n``.
+    simulated: Mapping[int, tuple[ArrayLike, ArrayLike]] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """One simplex layer: the exact map against simulated points, for ``beta = gamma log n``.
 
     For each ``n``, a line shows the output cosine ``rho_out`` of
     :func:`critbook.simplex_layer` against ``gamma / gamma_c``, and markers
-    show the mean output cosine of :func:`critbook.attention_layer` applied to
-    :func:`critbook.simplex_tokens` at the ratios ``sim_ratios``. A dashed grey
+    show the simulated points ``simulated[n]``, for instance the mean output
+    cosine (:func:`critbook.mean_cosine`) of :func:`critbook.attention_layer`
+    applied to :func:`critbook.simplex_tokens` (see Examples). A dashed grey
     line shows the ``n -> infinity`` limit (:func:`critbook.simplex_limit`).
 
     Parameters
@@ -413,14 +482,15 @@ def plot_simplex_check(
     rho : float, default 0.3
         Input cosine, in ``(0, 1)``.
     ns : sequence of int, default (10, 50, 300)
-        Numbers of tokens, each ``>= 2``; a simulation costs ``O(n^2)`` memory
-        and ``O(n^3)`` time (the simplex needs ``d = n + 1``).
+        Numbers of tokens, each ``>= 2``.
     alpha : float, default 0.0
         Residual strength, ``>= 0``.
     q : float, default 1.0
         Squared norm of the input tokens, ``> 0``.
-    sim_ratios : sequence of float
-        Values of ``gamma / gamma_c`` at which to simulate, ``>= 0``.
+    simulated : mapping of int to (array_like, array_like), optional
+        ``{n: (ratios, cosines)}`` for some ``n`` of ``ns``: values of
+        ``gamma / gamma_c`` (``>= 0``) and the output cosines measured there,
+        of the same length. Drawn as markers in the colour of their ``n``.
     ax : matplotlib.axes.Axes, optional
         Where to draw.
 
@@ -432,49 +502,64 @@ def plot_simplex_check(
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> import critbook as cb
     >>> from critbook.plots import plot_simplex_check
-    >>> ax = plot_simplex_check(ns=(5, 20), sim_ratios=(0.5, 1.0, 2.0))
+    >>> rho, ratios = 0.3, np.array([0.5, 1.0, 2.0])
+    >>> gc = cb.critical_gamma(rho)
+    >>> def simulate(n):
+    ...     X = cb.simplex_tokens(n, rho)
+    ...     betas = ratios * gc * np.log(n)
+    ...     return [cb.mean_cosine(cb.attention_layer(X, b)) for b in betas]
+    >>> sim = {n: (ratios, simulate(n)) for n in (5, 20)}
+    >>> ax = plot_simplex_check(rho, ns=(5, 20), simulated=sim)
     >>> len(ax.lines)  # two curves, two marker sets, three limit pieces, gamma_c
     8
     """
-    from ._checks import check_int, check_real
-    from .attention import attention_layer
-    from .geometry import mean_cosine
-    from .simplex import simplex_layer, simplex_limit
-    from .tokens import simplex_tokens
-
     rho = check_real(rho, "rho", low=0.0, high=1.0, low_open=True, high_open=True)
     alpha = check_real(alpha, "alpha", low=0.0)
     q = check_real(q, "q", low=0.0, low_open=True)
     ns = [check_int(n, "ns", low=2) for n in ns]
-    sim_ratios = as_real_array(sim_ratios, "sim_ratios", low=0.0).ravel()
-    top = max(2.5, float(sim_ratios.max()) if sim_ratios.size else 0.0)
+    points = {}
+    for n, (ratios, values) in dict(simulated or {}).items():
+        if n not in ns:
+            raise ValueError(f"simulated has n = {n!r}, which is not in ns = {ns}")
+        name = f"simulated[{n!r}]"
+        ratios = as_real_array(ratios, f"{name} ratios", low=0.0).ravel()
+        values = as_real_array(values, f"{name} cosines").ravel()
+        if ratios.size != values.size:
+            raise ValueError(
+                f"{name} must hold as many cosines as ratios; got {values.size} and {ratios.size}"
+            )
+        points[n] = (ratios, values)
+    top = max([2.5] + [float(r.max()) for r, _ in points.values() if r.size])
     grid = np.linspace(0.0, top, 241)
     gc = critical_gamma(rho)
     ax = new_axes(ax)
-    for k, (n, color) in enumerate(zip(ns, _n_colors(len(ns)))):
-        logn = np.log(n)
-        _, rho_out = simplex_layer(n, grid * gc * logn, rho, q, alpha)
+    first = True
+    for n, color in zip(ns, _n_colors(len(ns))):
+        _, rho_out = simplex_layer(n, grid * gc * np.log(n), rho, q, alpha)
         ax.plot(grid, rho_out, color=color, lw=2, label=f"exact map, $n = {n}$")
-        X = simplex_tokens(n, rho, q)
-        sim = [mean_cosine(attention_layer(X, r * gc * logn, alpha)) for r in sim_ratios]
-        ax.plot(sim_ratios, sim, "o", color=color, ms=6, mfc="none", mew=1.5,
-                label="simulation" if k == 0 else None)
+        if n in points:
+            ax.plot(*points[n], "o", color=color, ms=6, mfc="none", mew=1.5,
+                    label="simulation" if first else None)
+            first = False
     below, crit, above = simplex_limit(np.array([0.5, 1.0, 2.0]) * gc, rho, q, alpha)
     ax.plot([0.0, 1.0], [below, below], color="0.4", ls="--", lw=1.5, label=r"limit $n\to\infty$")
     ax.plot([1.0, top], [above, above], color="0.4", ls="--", lw=1.5)
     ax.plot([1.0], [crit], marker="*", color="0.4", ms=11, ls="none")
     ax.axvline(1.0, color="0.8", lw=1, zorder=0)
     ax.set_xlim(0.0, top)
-    ax.set_xlabel(r"$\gamma / \gamma_c$  (with $\beta = \gamma \log n$)")
-    ax.set_ylabel(r"output cosine $\rho'$")
-    ax.set_title(rf"One layer on a simplex, $\rho = {rho:g}$, $\alpha = {alpha:g}$, $q = {q:g}$")
-    ax.legend(fontsize="small", frameon=False, loc="upper right")
-    ax.grid(alpha=0.3)
-    return ax
+    return _decorate(
+        ax, r"$\gamma / \gamma_c$  (with $\beta = \gamma \log n$)", r"output cosine $\rho'$",
+        rf"One layer on a simplex, $\rho = {rho:g}$, $\alpha = {alpha:g}$, $q = {q:g}$",
+        legend="upper right",
+    )
 
 
-def _gaussian_guide(n: int, d: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:
+def _gaussian_guide(
+    n: int, d: NDArray[np.float64], rho: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Half-widths of the first-order guide bands for Gaussian tokens (our derivation).
 
     Pair cosines fluctuate around ``rho`` with standard deviation
@@ -491,8 +576,12 @@ def _gaussian_guide(n: int, d: np.ndarray, rho: float) -> tuple[np.ndarray, np.n
 
 
 def plot_almost_simplex_constants(
-    ds: Any, constants: Any, n: int, rho: float, axes: Any = None
-) -> Any:
+    ds: ArrayLike,
+    constants: ArrayLike,
+    n: int,
+    rho: float,
+    axes: Sequence[Axes] | None = None,
+) -> NDArray[np.object_]:
     """Almost-simplex constants of Gaussian tokens against the dimension ``d``.
 
     Left: the extreme pairwise cosines ``rho1, rho2``; right: the extreme
@@ -530,8 +619,6 @@ def plot_almost_simplex_constants(
     >>> len(axes)
     2
     """
-    from ._checks import check_int
-
     ds = as_real_array(ds, "ds", low=1.0).ravel()
     constants = as_real_array(constants, "constants")
     if constants.shape != (ds.size, 4):
@@ -541,8 +628,6 @@ def plot_almost_simplex_constants(
     n = check_int(n, "n", low=2)
     rho = float(check_rho(rho))
     if axes is None:
-        import matplotlib.pyplot as plt
-
         _, axes = plt.subplots(1, 2, figsize=(10.0, 4.0), layout="constrained")
     axes = np.asarray(axes, dtype=object).ravel()
     if axes.size != 2:
@@ -556,7 +641,9 @@ def plot_almost_simplex_constants(
         (axes[1], constants[:, :2], 1.0, w_q, ("$q_1$", "$q_2$"),
          r"squared norm $\|x_i\|^2$", (0.0, None)),
     )
-    for ax, values, centre, width, names, ylabel, (lo, hi) in panels:
+    titles = (rf"Extreme cosines, $n = {n}$, $\rho = {rho:g}$",
+              rf"Extreme squared norms, $n = {n}$")
+    for (ax, values, centre, width, names, ylabel, (lo, hi)), title in zip(panels, titles):
         band_lo = centre - width if lo is None else np.maximum(centre - width, lo)
         band_hi = centre + width if hi is None else np.minimum(centre + width, hi)
         guide = r"guide $\pm c\sqrt{\log n / d}$"
@@ -565,310 +652,11 @@ def plot_almost_simplex_constants(
         for k in range(2):
             ax.plot(ds, values[:, k], "o-", color=colors[k], lw=1.5, ms=5, label=names[k])
         ax.set_xscale("log", base=2)
-        ax.set_xlabel("dimension $d$")
-        ax.set_ylabel(ylabel)
-        ax.legend(fontsize="small", frameon=False)
-        ax.grid(alpha=0.3)
-    axes[0].set_title(rf"Extreme cosines, $n = {n}$, $\rho = {rho:g}$")
-    axes[1].set_title(rf"Extreme squared norms, $n = {n}$")
+        _decorate(ax, "dimension $d$", ylabel, title)
     return axes
 
 
-# --- Chapter 5: scaling in practice ---------------------------------------------
-
-__all__ += [
-    "plot_scaling_rules",
-    "plot_effective_gamma",
-    "plot_calibrated_ratio",
-    "plot_top_gaps",
-]
-
-#: One colour per practical rule (Chapter 5).
-_RULE_COLORS = {"yarn": "#9467bd", "qwen": "#ff7f0e", "llama4": "#8c564b", "ssmax": "#17becf"}
-
-
-def _rules_or_default(rules: Any) -> dict[str, Any]:
-    from .scaling import practical_rules
-
-    rules = practical_rules() if rules is None else dict(rules)
-    if not rules:
-        raise ValueError("rules must hold at least one rule")
-    return rules
-
-
-def _rule_color(key: str, index: int) -> Any:
-    import matplotlib as mpl
-
-    return _RULE_COLORS.get(key, mpl.colormaps["tab10"](index % 10))
-
-
-def _rho_styles(rhos: Any) -> tuple[np.ndarray, list[str]]:
-    rhos = np.atleast_1d(check_rho(rhos)).ravel()
-    styles = ["--", "-.", ":", (0, (5, 1, 1, 1))]
-    return rhos, [styles[k % len(styles)] for k in range(rhos.size)]
-
-
-def plot_scaling_rules(
-    rules: Any = None,
-    rhos: Any = (0.0, 0.5, 0.8),
-    ns: Any = None,
-    ax: Any = None,
-) -> Any:
-    """The factor ``beta_n`` of each practical rule against ``n``, with ``log n / (1 - rho)``.
-
-    Parameters
-    ----------
-    rules : mapping of str to critbook.Rule, optional
-        By default :func:`critbook.practical_rules`.
-    rhos : sequence of float, default (0, 0.5, 0.8)
-        Cosines for the critical curves ``log n / (1 - rho)`` (grey).
-    ns : array_like, optional
-        Lengths (``>= 2``); by default 400 values from 2 to ``1e9``.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from critbook.plots import plot_scaling_rules
-    >>> ax = plot_scaling_rules(rhos=(0.5,))
-    >>> len(ax.lines)  # four rules and one critical curve
-    5
-    """
-    from .scaling import critical_beta
-
-    rules = _rules_or_default(rules)
-    rhos, styles = _rho_styles(rhos)
-    ns = np.geomspace(2, 1e9, 400) if ns is None else as_real_array(ns, "ns", low=2.0).ravel()
-    ax = new_axes(ax)
-    for k, (key, rule) in enumerate(rules.items()):
-        ax.plot(ns, rule.factor(ns), lw=2, color=_rule_color(key, k), label=rule.label)
-    for rho, style in zip(rhos, styles):
-        ax.plot(ns, critical_beta(ns, rho), color="0.45", lw=1.3, ls=style,
-                label=rf"critical $\log n/(1-\rho)$, $\rho = {rho:g}$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("context length $n$")
-    ax.set_ylabel(r"logit multiplier $\beta_n$")
-    ax.set_title(r"Practical rules against the critical scale $\log n / (1-\rho)$")
-    ax.legend(fontsize="small", frameon=False, loc="upper left")
-    ax.grid(alpha=0.3, which="both")
-    return ax
-
-
-def plot_effective_gamma(
-    rules: Any = None,
-    rhos: Any = (0.0, 0.5, 0.8),
-    ns: Any = None,
-    practical_max: float | None = 1e7,
-    ax: Any = None,
-) -> Any:
-    """``gamma = beta_n / log n`` of each rule against ``n``, with ``gamma_c`` lines.
-
-    A rule is supercritical where its curve lies above ``gamma_c = 1/(1 - rho)``
-    (read literally: the factor applied to unit-norm cosine scores).
-
-    Parameters
-    ----------
-    rules : mapping of str to critbook.Rule, optional
-        By default :func:`critbook.practical_rules`.
-    rhos : sequence of float, default (0, 0.5, 0.8)
-        Cosines whose ``gamma_c`` is drawn (grey).
-    ns : array_like, optional
-        Lengths (``> 1``); by default 500 values from 10 to ``1e100``.
-    practical_max : float or None, default 1e7
-        Shade ``n <= practical_max`` as the range of today's context lengths.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from critbook.plots import plot_effective_gamma
-    >>> ax = plot_effective_gamma(rhos=(0.0, 0.5))
-    >>> len(ax.lines)
-    6
-    """
-    from .scaling import effective_gamma
-
-    rules = _rules_or_default(rules)
-    rhos, styles = _rho_styles(rhos)
-    ns = np.logspace(1, 100, 500) if ns is None else as_real_array(
-        ns, "ns", low=1.0, low_open=True
-    ).ravel()
-    ax = new_axes(ax, figsize=(8.0, 4.2))
-    if practical_max is not None:
-        ax.axvspan(ns.min(), min(float(practical_max), ns.max()), color="0.9",
-                   label=rf"$n \leq 10^{{{np.log10(practical_max):.3g}}}$")
-    for k, (key, rule) in enumerate(rules.items()):
-        ax.plot(ns, effective_gamma(rule.factor(ns), ns), lw=2, color=_rule_color(key, k),
-                label=rule.label)
-    for rho, style in zip(rhos, styles):
-        ax.axhline(critical_gamma(rho), color="0.45", lw=1.3, ls=style,
-                   label=rf"$\gamma_c$, $\rho = {rho:g}$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("context length $n$")
-    ax.set_ylabel(r"effective $\gamma = \beta_n / \log n$")
-    ax.set_title(r"Effective $\gamma$ of each rule, read literally")
-    import matplotlib.ticker as mticker
-
-    ax.xaxis.set_major_locator(mticker.LogLocator(base=10.0 ** 10, numticks=15))
-    ax.xaxis.set_minor_locator(mticker.NullLocator())
-    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.grid(alpha=0.3, which="both")
-    return ax
-
-
-def plot_calibrated_ratio(
-    rules: Any = None,
-    ns: Any = None,
-    default_length: float = 4096,
-    ax: Any = None,
-) -> Any:
-    """``gamma / gamma_c`` of each rule for a head that is critical at its reference length.
-
-    See :func:`critbook.calibrated_ratio`. Rules without a reference length
-    (SSMax) are calibrated at ``default_length``; for a ``gamma log n`` rule
-    the result does not depend on it.
-
-    Parameters
-    ----------
-    rules : mapping of str to critbook.Rule, optional
-        By default :func:`critbook.practical_rules`.
-    ns : array_like, optional
-        Lengths (``> 1``); by default 2000 values from ``1e3`` to ``1e9``.
-    default_length : float, default 4096
-        Calibration length for rules without a reference length.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from critbook.plots import plot_calibrated_ratio
-    >>> ax = plot_calibrated_ratio()
-    >>> len(ax.lines)  # the critical line and four rules
-    5
-    """
-    from .scaling import calibrated_ratio
-
-    rules = _rules_or_default(rules)
-    ns = np.logspace(3, 9, 2000) if ns is None else as_real_array(
-        ns, "ns", low=1.0, low_open=True
-    ).ravel()
-    ax = new_axes(ax, figsize=(8.0, 4.2))
-    ax.axhline(1.0, color="k", lw=0.8, zorder=1)
-    dashes = [(0, ()), (0, (6, 3)), (0, ()), (0, (2, 2))]
-    for k, (key, rule) in enumerate(rules.items()):
-        L = default_length if rule.reference_length is None else rule.reference_length
-        keep = ns >= L
-        ratio = calibrated_ratio(rule.factor, ns[keep], L)
-        ax.plot(ns[keep], ratio, lw=2.2, color=_rule_color(key, k), ls=dashes[k % 4],
-                label=f"{rule.label}, critical at $n = {L:g}$", zorder=2 + k)
-    lo, hi = ax.get_ylim()
-    lo, hi = min(lo, 0.85), max(hi, 1.15)
-    ax.axhspan(1.0, hi, color=regime_colors["supercritical"], alpha=0.07)
-    ax.axhspan(lo, 1.0, color=regime_colors["subcritical"], alpha=0.07)
-    ax.set_ylim(lo, hi)
-    ax.text(0.99, 0.97, "supercritical", transform=ax.transAxes, ha="right", va="top",
-            color=regime_colors["supercritical"])
-    ax.text(0.99, 0.03, "subcritical", transform=ax.transAxes, ha="right", va="bottom",
-            color=regime_colors["subcritical"])
-    ax.set_xscale("log")
-    ax.set_xlabel("context length $n$")
-    ax.set_ylabel(r"$\gamma(n) / \gamma_c$")
-    ax.set_title("Rules applied to a head that is critical at its reference length")
-    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.grid(alpha=0.3, which="both")
-    return ax
-
-
-def plot_top_gaps(ns: Any, gaps: Any, ax: Any = None) -> Any:
-    """Mean gap between the top score and the runner-up against ``n`` (log-log).
-
-    Draws the output of :func:`critbook.top_gaps` with guides: ``1/sqrt(2 log n)``
-    for i.i.d. Gaussian scores, ``c n^(-2/(d-1))`` for the sphere (``c``
-    matched at the largest ``n``), and the simplex's constant ``1 - rho``.
-
-    Parameters
-    ----------
-    ns : array_like
-        Lengths used for ``gaps``.
-    gaps : mapping of str to array_like
-        As returned by :func:`critbook.top_gaps`.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
-    >>> from critbook import top_gaps
-    >>> from critbook.plots import plot_top_gaps
-    >>> ns = np.logspace(1, 6, 6)
-    >>> ax = plot_top_gaps(ns, top_gaps(ns, ds=(3,), size=200, rng=0))
-    >>> len(ax.lines)  # three curves and two guides
-    5
-    """
-    ns = as_real_array(ns, "ns", low=2.0).ravel()
-    ax = new_axes(ax, figsize=(8.0, 4.2))
-    import matplotlib as mpl
-
-    guide = {"color": "k", "lw": 1.0, "ls": ":", "zorder": 5}
-    guide_label = "guides: $1/\\sqrt{2\\log n}$ and $c\\,n^{-2/(d-1)}$"
-
-    sphere = [key for key in gaps if key.startswith("sphere")]
-    shades = mpl.colormaps["Greens"](np.linspace(0.45, 0.9, max(len(sphere), 1)))
-    for key, values in gaps.items():
-        values = as_real_array(values, f"gaps[{key!r}]", low=0.0).ravel()
-        if values.shape != ns.shape:
-            raise ValueError(
-                f"gaps[{key!r}] must have one value per n ({ns.size}); got {values.size}"
-            )
-        if key == "gaussian":
-            ax.plot(ns, values, "o-", color=regime_colors["subcritical"], lw=2, ms=4,
-                    label="i.i.d. Gaussian scores")
-            ax.plot(ns, 1.0 / np.sqrt(2.0 * np.log(ns)), label=guide_label, **guide)
-            guide_label = None
-        elif key.startswith("sphere"):
-            color = shades[sphere.index(key)]
-            d = int(key.split("=")[1])
-            ax.plot(ns, values, "s-", color=color, lw=2, ms=4,
-                    label=f"uniform keys on the sphere, $d = {d}$")
-            expo = -2.0 / (d - 1)
-            ax.plot(ns, values[-1] * (ns / ns[-1]) ** expo, label=guide_label, **guide)
-            guide_label = None
-        else:
-            ax.plot(ns, values, "^-", color=regime_colors["supercritical"], lw=2, ms=4,
-                    label=r"simplex: $1-\rho$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("number of keys $n$")
-    ax.set_ylabel("mean gap between top and runner-up score")
-    ax.set_title("How fast the top score separates from its competitors")
-    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.grid(alpha=0.3, which="both")
-    return ax
-
-
-# --- Chapter 3: the phase transition -------------------------------------------
+# --- Chapter 3: the phase transition -----------------------------------------
 
 __all__ += [
     "plot_phase_diagram",
@@ -879,30 +667,11 @@ __all__ += [
 ]
 
 
-def _ratio_palette(ratios: np.ndarray) -> list[Any]:
-    """Blue shades below gamma_c, green at it, red shades above (the regime colours)."""
-    import matplotlib as mpl
-
-    below = sorted({float(r) for r in ratios if r < 1.0 and not np.isclose(r, 1.0)})
-    above = sorted({float(r) for r in ratios if r > 1.0 and not np.isclose(r, 1.0)})
-    blues = mpl.colormaps["Blues"](np.linspace(0.95, 0.5, max(len(below), 1)))
-    reds = mpl.colormaps["Reds"](np.linspace(0.5, 0.95, max(len(above), 1)))
-    colors = []
-    for r in ratios:
-        if np.isclose(r, 1.0):
-            colors.append(regime_colors["critical"])
-        elif r < 1.0:
-            colors.append(blues[below.index(float(r))])
-        else:
-            colors.append(reds[above.index(float(r))])
-    return colors
-
-
 def plot_phase_diagram(
-    values: Any,
-    rhos: Any,
-    gammas: Any,
-    ax: Any = None,
+    values: ArrayLike,
+    rhos: ArrayLike,
+    gammas: ArrayLike,
+    ax: Axes | None = None,
     label: str = r"angle ratio $\lambda$",
     title: str | None = None,
     *,
@@ -911,7 +680,7 @@ def plot_phase_diagram(
     cmap: str = "viridis",
     critical: bool = True,
     colorbar: bool = True,
-) -> Any:
+) -> Axes:
     """A heat map of any quantity over a ``(rho, gamma)`` grid, with ``gamma = 1/(1 - rho)``.
 
     Metric-agnostic: pass the output of :func:`critbook.phase_diagram` (or
@@ -971,13 +740,13 @@ def plot_phase_diagram(
         inside = curve <= gammas.max()
         ax.plot(fine[inside], curve[inside], color="white", ls="--", lw=2,
                 label=r"$\gamma = 1/(1-\rho)$")
-        ax.legend(loc="upper left", frameon=False, labelcolor="white", fontsize="small")
     if colorbar:
         ax.figure.colorbar(mesh, ax=ax, label=label)
-    ax.set_xlabel(r"input cosine $\rho$")
-    ax.set_ylabel(r"scaling constant $\gamma$ ($\beta = \gamma \log n$)")
-    ax.set_title(title if title is not None else rf"{label} over $(\rho, \gamma)$")
-    return ax
+    return _decorate(
+        ax, r"input cosine $\rho$", r"scaling constant $\gamma$ ($\beta = \gamma \log n$)",
+        title if title is not None else rf"{label} over $(\rho, \gamma)$",
+        legend="upper left" if critical else None, labelcolor="white", grid=None,
+    )
 
 
 def plot_limit_sweep(
@@ -985,8 +754,8 @@ def plot_limit_sweep(
     ns: Sequence[float] = (1e2, 1e4, 1e8, 1e16, 1e64),
     alpha: float = 0.0,
     q: float = 1.0,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """The simplex output cosine against ``gamma / gamma_c`` as ``n`` grows, and its limit.
 
     Lines: :func:`critbook.simplex_layer` at each ``n`` (exact, finite ``n``).
@@ -1018,8 +787,6 @@ def plot_limit_sweep(
     >>> len(ax.lines)  # two n, two limit branches, the critical dot, gamma_c
     6
     """
-    from .simplex import simplex_layer, simplex_limit
-
     rho = float(check_rho(rho))
     ns = as_real_array(ns, "ns", low=2.0).ravel()
     gc = critical_gamma(rho)
@@ -1034,12 +801,10 @@ def plot_limit_sweep(
     ax.plot(above, simplex_limit(above * gc, rho, q, alpha), color="k", lw=2.5)
     ax.plot([1.0], [simplex_limit(gc, rho, q, alpha)], "o", color="k", ms=7)
     ax.axvline(1.0, color="0.5", lw=1, ls="--")
-    ax.set_xlabel(r"$\gamma / \gamma_c$")
-    ax.set_ylabel(r"output cosine $\rho'$")
-    ax.set_title(rf"Simplex, $\rho = {rho:g}$, $\alpha = {alpha:g}$: exact map and limit")
-    ax.legend(fontsize="small", frameon=False)
-    ax.grid(alpha=0.3)
-    return ax
+    return _decorate(
+        ax, r"$\gamma / \gamma_c$", r"output cosine $\rho'$",
+        rf"Simplex, $\rho = {rho:g}$, $\alpha = {alpha:g}$: exact map and limit",
+    )
 
 
 def plot_limit_approach(
@@ -1047,9 +812,9 @@ def plot_limit_approach(
     ratios: Sequence[float] = (0.5, 0.8, 1.0, 1.25, 2.0),
     alpha: float = 0.0,
     quantity: str = "angle_ratio",
-    ns: Any = None,
-    ax: Any = None,
-) -> Any:
+    ns: ArrayLike | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Distance of the finite-``n`` simplex layer to its limit, against ``n`` (log-log).
 
     Solid: ``|value(n) - limit|`` for ``gamma = ratio * gamma_c``, with
@@ -1086,8 +851,6 @@ def plot_limit_approach(
     >>> len(ax.lines)  # two curves and two reference slopes
     4
     """
-    from .simplex import approach_exponent, simplex_angle_ratio, simplex_limit
-
     rho = float(check_rho(rho))
     ratios = as_real_array(ratios, "ratios", low=0.0).ravel()
     if quantity not in ("angle_ratio", "self_weight"):
@@ -1103,7 +866,7 @@ def plot_limit_approach(
             limit = (1.0 - simplex_limit(gamma, rho, 1.0, alpha)) / (1.0 - rho)
         else:
             value = simplex_self_weight(ns, betas, rho)
-            limit = 0.5 if np.isclose(ratio, 1.0) else float(ratio > 1.0)
+            limit = limit_self_weight(gamma, rho)
         err = np.abs(value - limit)
         ok = err > 1e-13
         if not np.any(ok):
@@ -1117,24 +880,23 @@ def plot_limit_approach(
                 ls="--")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("number of tokens $n$")
     name = r"angle ratio $\lambda$" if quantity == "angle_ratio" else r"self weight $A_{ii}$"
-    ax.set_ylabel(f"distance of the {name} to its limit")
-    ax.set_title(rf"Approach to the limit, simplex $\rho = {rho:g}$ (dashed: $n^{{-e}}$)")
-    ax.legend(fontsize="small", frameon=False, loc="lower left")
-    ax.grid(alpha=0.3, which="both")
-    return ax
+    return _decorate(
+        ax, "number of tokens $n$", f"distance of the {name} to its limit",
+        rf"Approach to the limit, simplex $\rho = {rho:g}$ (dashed: $n^{{-e}}$)",
+        legend="lower left", grid="both",
+    )
 
 
 def plot_gamma_window(
-    gammas: Any,
-    curves: dict[str, Any],
+    gammas: ArrayLike,
+    curves: Mapping[str, ArrayLike],
     window: tuple[float, float] | None = None,
     gamma_c: float | None = None,
-    ax: Any = None,
+    ax: Axes | None = None,
     title: str | None = None,
     ylabel: str = "value",
-) -> Any:
+) -> Axes:
     """Curves against ``gamma`` with the almost-simplex window shaded.
 
     Parameters
@@ -1182,23 +944,17 @@ def plot_gamma_window(
     if gamma_c is not None:
         ax.axvline(float(gamma_c), color=regime_colors["critical"], lw=1.5, ls="--",
                    label=r"$\gamma_c = 1/(1-\rho)$")
-    ax.set_xlabel(r"scaling constant $\gamma$")
-    ax.set_ylabel(ylabel)
-    if title is not None:
-        ax.set_title(title)
-    ax.legend(fontsize="small", frameon=False)
-    ax.grid(alpha=0.3)
-    return ax
+    return _decorate(ax, r"scaling constant $\gamma$", ylabel, title)
 
 
 def plot_sparsity(
-    ns: Any,
-    counts: Any,
+    ns: ArrayLike,
+    counts: ArrayLike,
     labels: Sequence[str],
-    ax: Any = None,
+    ax: Axes | None = None,
     title: str | None = None,
-    colors: Sequence[Any] | None = None,
-) -> Any:
+    colors: Sequence[ColorType] | None = None,
+) -> Axes:
     """How many tokens hold most of a row's attention, against ``n`` (log-log).
 
     Parameters
@@ -1240,22 +996,17 @@ def plot_sparsity(
     ax.plot(ns, 0.9 * ns, color="0.4", lw=1, ls=":", label=r"$0.9\,n$ (uniform)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
-
     ax.xaxis.set_major_locator(FixedLocator(ns))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks(ns, [f"{n:g}" for n in ns])
-    ax.set_xlabel("number of tokens $n$")
-    ax.set_ylabel("tokens holding 90% of the weight")
-    if title is not None:
-        ax.set_title(title)
-    ax.legend(fontsize="small", frameon=False, loc="upper left")
-    ax.grid(alpha=0.3, which="both")
-    return ax
+    return _decorate(
+        ax, "number of tokens $n$", "tokens holding 90% of the weight", title,
+        legend="upper left", grid="both",
+    )
 
 
-# --- Chapter 4: gradients ---------------------------------------------------------
+# --- Chapter 4: gradients ----------------------------------------------------
 
 __all__ += ["plot_eta_vs_n", "plot_forward_backward"]
 
@@ -1264,11 +1015,11 @@ def plot_eta_vs_n(
     rho: float = 0.3,
     ratios: Sequence[float] = (0.6, 1.0, 1.5),
     q: float = 1.0,
-    ns: Any = None,
-    measured: dict[float, tuple[Any, Any]] | None = None,
+    ns: ArrayLike | None = None,
+    measured: Mapping[float, tuple[ArrayLike, ArrayLike]] | None = None,
     gap: bool = False,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """``eta`` of one simplex layer against ``n``, with its limit (Theorem 2.4).
 
     Lines: the exact finite-``n`` value :func:`critbook.simplex_eta` for
@@ -1307,8 +1058,6 @@ def plot_eta_vs_n(
     >>> len(ax.lines)  # two curves and two limits
     4
     """
-    from .simplex import simplex_eta, simplex_eta_limit
-
     rho = float(check_rho(rho))
     ratios = as_real_array(ratios, "ratios", low=0.0).ravel()
     ns = np.logspace(1, 12, 80) if ns is None else as_real_array(ns, "ns", low=2.0).ravel()
@@ -1329,28 +1078,27 @@ def plot_eta_vs_n(
             ax.plot(mns, np.abs(mvals - limit) if gap else mvals, "o", color=color, ms=6,
                     mfc="white", mew=1.8)
     ax.set_xscale("log")
-    ax.set_xlabel("number of tokens $n$ (simplex in $d = n + 1$)")
     if gap:
         ax.set_yscale("log")
-        ax.set_ylabel(r"distance to the limit $|\eta_n - \eta_\infty|$")
-        ax.set_title(rf"Slow approach to the limits, simplex $\rho = {rho:g}$")
+        ylabel = r"distance to the limit $|\eta_n - \eta_\infty|$"
+        title = rf"Slow approach to the limits, simplex $\rho = {rho:g}$"
     else:
         ax.set_ylim(-0.03, 1.05 / q)
-        ax.set_ylabel(r"$\eta = \|J\|_F^2 / (n d)$")
-        ax.set_title(rf"$\eta$ of one layer, simplex $\rho = {rho:g}$ (dotted: limits)")
-    ax.legend(fontsize="small", frameon=False)
-    ax.grid(alpha=0.3, which="both")
-    return ax
+        ylabel = r"$\eta = \|J\|_F^2 / (n d)$"
+        title = rf"$\eta$ of one layer, simplex $\rho = {rho:g}$ (dotted: limits)"
+    return _decorate(
+        ax, "number of tokens $n$ (simplex in $d = n + 1$)", ylabel, title, grid="both"
+    )
 
 
 def plot_forward_backward(
-    ratios: Any,
-    lam: Any,
-    eta_values: Any,
+    ratios: ArrayLike,
+    lam: ArrayLike,
+    eta_values: ArrayLike,
     rho: float,
     n: int,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """The angle ratio ``lambda`` (forward) and ``eta`` (backward) against ``gamma / gamma_c``.
 
     Markers: measured values (e.g. Gaussian tokens). Lines: the exact simplex
@@ -1382,8 +1130,6 @@ def plot_forward_backward(
     >>> len(ax.lines)  # two measured, two simplex curves, gamma_c
     5
     """
-    from .simplex import simplex_angle_ratio, simplex_eta
-
     rho = float(check_rho(rho))
     ratios = as_real_array(ratios, "ratios", low=0.0).ravel()
     lam = as_real_array(lam, "lam").ravel()
@@ -1405,9 +1151,286 @@ def plot_forward_backward(
             label=r"simplex, same $n$")
     ax.plot(fine, simplex_eta(n, betas, rho), color=bwd, lw=1.3, alpha=0.8)
     ax.axvline(1.0, color="0.5", lw=1, ls="--")
-    ax.set_xlabel(r"$\gamma / \gamma_c$")
-    ax.set_ylabel(r"$\lambda$ and $\eta$")
-    ax.set_title(rf"Forward and backward switch together ($\rho = {rho:g}$, $n = {n:g}$)")
-    ax.legend(fontsize="small", frameon=False, loc="upper left")
-    ax.grid(alpha=0.3)
-    return ax
+    return _decorate(
+        ax, r"$\gamma / \gamma_c$", r"$\lambda$ and $\eta$",
+        rf"Forward and backward switch together ($\rho = {rho:g}$, $n = {n:g}$)",
+        legend="upper left",
+    )
+
+
+# --- Chapter 5: scaling in practice ------------------------------------------
+
+__all__ += [
+    "plot_scaling_rules",
+    "plot_effective_gamma",
+    "plot_calibrated_ratio",
+    "plot_top_gaps",
+]
+
+#: One colour per practical rule (Chapter 5).
+_RULE_COLORS = {"yarn": "#9467bd", "qwen": "#ff7f0e", "llama4": "#8c564b", "ssmax": "#17becf"}
+
+
+def _rules_or_default(rules: Mapping[str, Rule] | None) -> dict[str, Rule]:
+    rules = practical_rules() if rules is None else dict(rules)
+    if not rules:
+        raise ValueError("rules must hold at least one rule")
+    return rules
+
+
+def _rule_color(key: str, index: int) -> ColorType:
+    return _RULE_COLORS.get(key, mpl.colormaps["tab10"](index % 10))
+
+
+def _rho_styles(rhos: ArrayLike) -> tuple[NDArray[np.float64], list[str | tuple]]:
+    rhos = np.atleast_1d(check_rho(rhos)).ravel()
+    styles: list[str | tuple] = ["--", "-.", ":", (0, (5, 1, 1, 1))]
+    return rhos, [styles[k % len(styles)] for k in range(rhos.size)]
+
+
+def plot_scaling_rules(
+    rules: Mapping[str, Rule] | None = None,
+    rhos: ArrayLike = (0.0, 0.5, 0.8),
+    ns: ArrayLike | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """The factor ``beta_n`` of each practical rule against ``n``, with ``log n / (1 - rho)``.
+
+    Parameters
+    ----------
+    rules : mapping of str to critbook.Rule, optional
+        By default :func:`critbook.practical_rules`.
+    rhos : sequence of float, default (0, 0.5, 0.8)
+        Cosines for the critical curves ``log n / (1 - rho)`` (grey).
+    ns : array_like, optional
+        Lengths (``>= 2``); by default 400 values from 2 to ``1e9``.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from critbook.plots import plot_scaling_rules
+    >>> ax = plot_scaling_rules(rhos=(0.5,))
+    >>> len(ax.lines)  # four rules and one critical curve
+    5
+    """
+    rules = _rules_or_default(rules)
+    rhos, styles = _rho_styles(rhos)
+    ns = np.geomspace(2, 1e9, 400) if ns is None else as_real_array(ns, "ns", low=2.0).ravel()
+    ax = new_axes(ax)
+    for k, (key, rule) in enumerate(rules.items()):
+        ax.plot(ns, rule.factor(ns), lw=2, color=_rule_color(key, k), label=rule.label)
+    for rho, style in zip(rhos, styles):
+        ax.plot(ns, critical_beta(ns, rho), color="0.45", lw=1.3, ls=style,
+                label=rf"critical $\log n/(1-\rho)$, $\rho = {rho:g}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _decorate(
+        ax, "context length $n$", r"logit multiplier $\beta_n$",
+        r"Practical rules against the critical scale $\log n / (1-\rho)$",
+        legend="upper left", grid="both",
+    )
+
+
+def plot_effective_gamma(
+    rules: Mapping[str, Rule] | None = None,
+    rhos: ArrayLike = (0.0, 0.5, 0.8),
+    ns: ArrayLike | None = None,
+    practical_max: float | None = 1e7,
+    ax: Axes | None = None,
+) -> Axes:
+    """``gamma = beta_n / log n`` of each rule against ``n``, with ``gamma_c`` lines.
+
+    A rule is supercritical where its curve lies above ``gamma_c = 1/(1 - rho)``
+    (read literally: the factor applied to unit-norm cosine scores).
+
+    Parameters
+    ----------
+    rules : mapping of str to critbook.Rule, optional
+        By default :func:`critbook.practical_rules`.
+    rhos : sequence of float, default (0, 0.5, 0.8)
+        Cosines whose ``gamma_c`` is drawn (grey).
+    ns : array_like, optional
+        Lengths (``> 1``); by default 500 values from 10 to ``1e100``.
+    practical_max : float or None, default 1e7
+        Shade ``n <= practical_max`` as the range of today's context lengths.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from critbook.plots import plot_effective_gamma
+    >>> ax = plot_effective_gamma(rhos=(0.0, 0.5))
+    >>> len(ax.lines)
+    6
+    """
+    rules = _rules_or_default(rules)
+    rhos, styles = _rho_styles(rhos)
+    ns = np.logspace(1, 100, 500) if ns is None else as_real_array(
+        ns, "ns", low=1.0, low_open=True
+    ).ravel()
+    ax = new_axes(ax, figsize=(8.0, 4.2))
+    if practical_max is not None:
+        ax.axvspan(ns.min(), min(float(practical_max), ns.max()), color="0.9",
+                   label=rf"$n \leq 10^{{{np.log10(practical_max):.3g}}}$")
+    for k, (key, rule) in enumerate(rules.items()):
+        ax.plot(ns, effective_gamma(rule.factor(ns), ns), lw=2, color=_rule_color(key, k),
+                label=rule.label)
+    for rho, style in zip(rhos, styles):
+        ax.axhline(critical_gamma(rho), color="0.45", lw=1.3, ls=style,
+                   label=rf"$\gamma_c$, $\rho = {rho:g}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10.0 ** 10, numticks=15))
+    ax.xaxis.set_minor_locator(NullLocator())
+    return _decorate(
+        ax, "context length $n$", r"effective $\gamma = \beta_n / \log n$",
+        r"Effective $\gamma$ of each rule, read literally",
+        legend="upper left", outside=True, grid="both",
+    )
+
+
+def plot_calibrated_ratio(
+    rules: Mapping[str, Rule] | None = None,
+    ns: ArrayLike | None = None,
+    default_length: float = 4096,
+    ax: Axes | None = None,
+) -> Axes:
+    """``gamma / gamma_c`` of each rule for a head that is critical at its reference length.
+
+    See :func:`critbook.calibrated_ratio`. Rules without a reference length
+    (SSMax) are calibrated at ``default_length``; for a ``gamma log n`` rule
+    the result does not depend on it.
+
+    Parameters
+    ----------
+    rules : mapping of str to critbook.Rule, optional
+        By default :func:`critbook.practical_rules`.
+    ns : array_like, optional
+        Lengths (``> 1``); by default 2000 values from ``1e3`` to ``1e9``.
+    default_length : float, default 4096
+        Calibration length for rules without a reference length.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from critbook.plots import plot_calibrated_ratio
+    >>> ax = plot_calibrated_ratio()
+    >>> len(ax.lines)  # the critical line and four rules
+    5
+    """
+    rules = _rules_or_default(rules)
+    ns = np.logspace(3, 9, 2000) if ns is None else as_real_array(
+        ns, "ns", low=1.0, low_open=True
+    ).ravel()
+    ax = new_axes(ax, figsize=(8.0, 4.2))
+    ax.axhline(1.0, color="k", lw=0.8, zorder=1)
+    dashes = [(0, ()), (0, (6, 3)), (0, ()), (0, (2, 2))]
+    for k, (key, rule) in enumerate(rules.items()):
+        L = default_length if rule.reference_length is None else rule.reference_length
+        keep = ns >= L
+        ratio = calibrated_ratio(rule.factor, ns[keep], L)
+        ax.plot(ns[keep], ratio, lw=2.2, color=_rule_color(key, k), ls=dashes[k % 4],
+                label=f"{rule.label}, critical at $n = {L:g}$", zorder=2 + k)
+    lo, hi = ax.get_ylim()
+    lo, hi = min(lo, 0.85), max(hi, 1.15)
+    ax.axhspan(1.0, hi, color=regime_colors["supercritical"], alpha=0.07)
+    ax.axhspan(lo, 1.0, color=regime_colors["subcritical"], alpha=0.07)
+    ax.set_ylim(lo, hi)
+    ax.text(0.99, 0.97, "supercritical", transform=ax.transAxes, ha="right", va="top",
+            color=regime_colors["supercritical"])
+    ax.text(0.99, 0.03, "subcritical", transform=ax.transAxes, ha="right", va="bottom",
+            color=regime_colors["subcritical"])
+    ax.set_xscale("log")
+    return _decorate(
+        ax, "context length $n$", r"$\gamma(n) / \gamma_c$",
+        "Rules applied to a head that is critical at its reference length",
+        legend="upper left", outside=True, grid="both",
+    )
+
+
+def plot_top_gaps(
+    ns: ArrayLike, gaps: Mapping[str, ArrayLike], ax: Axes | None = None
+) -> Axes:
+    """Mean gap between the top score and the runner-up against ``n`` (log-log).
+
+    Draws the output of :func:`critbook.top_gaps` with guides: ``1/sqrt(2 log n)``
+    for i.i.d. Gaussian scores, ``c n^(-2/(d-1))`` for the sphere (``c``
+    matched at the largest ``n``), and the simplex's constant ``1 - rho``.
+
+    Parameters
+    ----------
+    ns : array_like
+        Lengths used for ``gaps``.
+    gaps : mapping of str to array_like
+        As returned by :func:`critbook.top_gaps`.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from critbook import top_gaps
+    >>> from critbook.plots import plot_top_gaps
+    >>> ns = np.logspace(1, 6, 6)
+    >>> ax = plot_top_gaps(ns, top_gaps(ns, ds=(3,), size=200, rng=0))
+    >>> len(ax.lines)  # three curves and two guides
+    5
+    """
+    ns = as_real_array(ns, "ns", low=2.0).ravel()
+    ax = new_axes(ax, figsize=(8.0, 4.2))
+    guide = {"color": "k", "lw": 1.0, "ls": ":", "zorder": 5}
+    guide_label = "guides: $1/\\sqrt{2\\log n}$ and $c\\,n^{-2/(d-1)}$"
+
+    sphere = [key for key in gaps if key.startswith("sphere")]
+    shades = mpl.colormaps["Greens"](np.linspace(0.45, 0.9, max(len(sphere), 1)))
+    for key, values in gaps.items():
+        values = as_real_array(values, f"gaps[{key!r}]", low=0.0).ravel()
+        if values.shape != ns.shape:
+            raise ValueError(
+                f"gaps[{key!r}] must have one value per n ({ns.size}); got {values.size}"
+            )
+        if key == "gaussian":
+            ax.plot(ns, values, "o-", color=regime_colors["subcritical"], lw=2, ms=4,
+                    label="i.i.d. Gaussian scores")
+            ax.plot(ns, 1.0 / np.sqrt(2.0 * np.log(ns)), label=guide_label, **guide)
+            guide_label = None
+        elif key.startswith("sphere"):
+            color = shades[sphere.index(key)]
+            d = int(key.split("=")[1])
+            ax.plot(ns, values, "s-", color=color, lw=2, ms=4,
+                    label=f"uniform keys on the sphere, $d = {d}$")
+            expo = -2.0 / (d - 1)
+            ax.plot(ns, values[-1] * (ns / ns[-1]) ** expo, label=guide_label, **guide)
+            guide_label = None
+        else:
+            ax.plot(ns, values, "^-", color=regime_colors["supercritical"], lw=2, ms=4,
+                    label=r"simplex: $1-\rho$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _decorate(
+        ax, "number of keys $n$", "mean gap between top and runner-up score",
+        "How fast the top score separates from its competitors",
+        legend="upper left", outside=True, grid="both",
+    )
