@@ -77,6 +77,10 @@ from .tokens import (
     uniform_sphere_tokens,
 )
 
+# --- added for issue 12
+from .depth import critical_depth_closed_form, simplex_depth
+from .dimension import cap_fraction, packing_dimension
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -138,4 +142,9 @@ __all__ = [
     "top_gaps",
     "Diagnosis",
     "diagnose",
+    # --- added for issue 12: depth and the role of the dimension
+    "simplex_depth",
+    "critical_depth_closed_form",
+    "cap_fraction",
+    "packing_dimension",
 ]
