@@ -87,7 +87,7 @@ def simplex_depth(
 
     >>> from critbook import simplex_depth
     >>> rhos, _ = simplex_depth(0.3, 4)
-    >>> [round(r, 3) for r in rhos]
+    >>> rhos.round(3).tolist()
     [0.3, 0.632, 0.873, 0.965, 0.991]
     """
     rho = check_real(rho, "rho", low=0.0, high=1.0, low_open=True, high_open=True)
