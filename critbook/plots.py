@@ -1413,3 +1413,128 @@ def plot_forward_backward(
     ax.legend(fontsize="small", frameon=False, loc="upper left")
     ax.grid(alpha=0.3)
     return ax
+
+
+# --- added for issue 12 ------------------------------------------------------------
+
+__all__ += ["plot_cobweb"]
+
+
+def plot_cobweb(
+    grid: Any,
+    next_rho: Any,
+    trajectory: Any,
+    ax: Any = None,
+    title: str | None = None,
+    color: Any = None,
+    label: str | None = None,
+) -> Any:
+    """Cobweb diagram of a layer map ``rho -> rho'`` and one trajectory through it.
+
+    Draws the map (a curve over ``grid``), the diagonal ``rho' = rho`` and the
+    staircase ``(rho_l, rho_l) -> (rho_l, rho_{l+1}) -> (rho_{l+1}, rho_{l+1})``
+    of ``trajectory`` (e.g. from :func:`critbook.simplex_depth`).
+
+    Parameters
+    ----------
+    grid : array_like, shape (G,)
+        Input cosines, in ``[0, 1]``.
+    next_rho : array_like, shape (G,)
+        The map at ``grid``, in ``[0, 1]``.
+    trajectory : array_like, shape (L + 1,)
+        Cosines after ``0, ..., L`` layers, in ``[0, 1]``.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    color : colour, optional
+        Colour of the map and the staircase.
+    label : str, optional
+        Legend label of the map.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from critbook.plots import plot_cobweb
+    >>> g = np.linspace(0, 1, 5)
+    >>> ax = plot_cobweb(g, 4 * g / (1 + 3 * g), [0.3, 0.63, 0.87])
+    >>> len(ax.lines)  # map, diagonal, staircase
+    3
+    """
+    grid = as_real_array(grid, "grid", low=0.0, high=1.0).ravel()
+    next_rho = as_real_array(next_rho, "next_rho", low=0.0, high=1.0).ravel()
+    trajectory = as_real_array(trajectory, "trajectory", low=0.0, high=1.0).ravel()
+    if grid.size != next_rho.size:
+        raise ValueError(
+            f"next_rho must have the shape of grid ({grid.size},); got ({next_rho.size},)"
+        )
+    color = regime_colors["critical"] if color is None else color
+    ax = new_axes(ax, figsize=(4.2, 4.0))
+    ax.plot(grid, next_rho, color=color, lw=2, label=label)
+    ax.plot([0, 1], [0, 1], color="0.5", lw=1, ls="--")
+    xs = np.repeat(trajectory, 2)[:-1]
+    ys = np.concatenate([[trajectory[0]], np.repeat(trajectory[1:], 2)])
+    ax.plot(xs, ys, color="0.15", lw=1, marker="o", ms=2.5)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_aspect("equal")
+    ax.set_xlabel(r"cosine $\rho_\ell$ at layer $\ell$")
+    ax.set_ylabel(r"cosine $\rho_{\ell+1}$")
+    if title is not None:
+        ax.set_title(title, fontsize="medium")
+    if label is not None:
+        ax.legend(fontsize="small", frameon=False, loc="lower right")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+__all__ += ["html_table"]
+
+
+def html_table(columns: dict[str, Sequence[Any]], formats: dict[str, str] | None = None) -> Any:
+    """A small HTML table for a notebook or the book (an ``IPython.display.HTML``).
+
+    Parameters
+    ----------
+    columns : dict of str to sequence
+        Column header to values; all columns have the same length.
+    formats : dict of str to str, optional
+        Format specification per column (e.g. ``".3f"``); others use ``str``.
+        NaN is shown as an en dash.
+
+    Returns
+    -------
+    IPython.display.HTML
+
+    Examples
+    --------
+    >>> from critbook.plots import html_table
+    >>> t = html_table({"n": [10, 100], "value": [0.5, 0.25]}, {"value": ".2f"})
+    >>> "<td>0.25</td>" in t.data
+    True
+    """
+    import html
+
+    from IPython.display import HTML
+
+    formats = {} if formats is None else formats
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"columns must all have the same length; got lengths {sorted(lengths)}")
+
+    def cell(key: str, value: Any) -> str:
+        if isinstance(value, float) and np.isnan(value):
+            return "&ndash;"
+        return html.escape(format(value, formats[key]) if key in formats else str(value))
+
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{cell(k, v[i])}</td>" for k, v in columns.items()) + "</tr>"
+        for i in range(lengths.pop() if lengths else 0)
+    )
+    return HTML(f'<table class="critbook-table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{rows}</tbody></table>")
