@@ -24,7 +24,9 @@ from .attention import (
     normalize,
     top_mass_count,
 )
+from .depth import critical_depth_closed_form, simplex_depth
 from .diagnosis import Diagnosis, diagnose
+from .dimension import cap_fraction, packing_dimension
 from .extremes import (
     gaussian_top_scores,
     sphere_attention_prediction,
@@ -134,4 +136,9 @@ __all__ = [
     "top_gaps",
     "Diagnosis",
     "diagnose",
+    # depth and the role of the dimension
+    "simplex_depth",
+    "critical_depth_closed_form",
+    "cap_fraction",
+    "packing_dimension",
 ]

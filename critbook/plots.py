@@ -1434,3 +1434,78 @@ def plot_top_gaps(
         "How fast the top score separates from its competitors",
         legend="upper left", outside=True, grid="both",
     )
+
+
+# --- Chapter 3: depth (the one-layer map iterated) ---------------------------
+
+__all__ += ["plot_cobweb"]
+
+
+def plot_cobweb(
+    grid: ArrayLike,
+    next_rho: ArrayLike,
+    trajectory: ArrayLike,
+    ax: Axes | None = None,
+    title: str | None = None,
+    color: ColorType | None = None,
+    label: str | None = None,
+) -> Axes:
+    """Cobweb diagram of a layer map ``rho -> rho'`` and one trajectory through it.
+
+    Draws the map (a curve over ``grid``), the diagonal ``rho' = rho`` and the
+    staircase ``(rho_l, rho_l) -> (rho_l, rho_{l+1}) -> (rho_{l+1}, rho_{l+1})``
+    of ``trajectory`` (e.g. from :func:`critbook.simplex_depth`).
+
+    Parameters
+    ----------
+    grid : array_like, shape (G,)
+        Input cosines, in ``[0, 1]``.
+    next_rho : array_like, shape (G,)
+        The map at ``grid``, in ``[0, 1]``.
+    trajectory : array_like, shape (L + 1,)
+        Cosines after ``0, ..., L`` layers, in ``[0, 1]``.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    color : colour, optional
+        Colour of the map and the staircase.
+    label : str, optional
+        Legend label of the map.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from critbook.plots import plot_cobweb
+    >>> g = np.linspace(0, 1, 5)
+    >>> ax = plot_cobweb(g, 4 * g / (1 + 3 * g), [0.3, 0.63, 0.87])
+    >>> len(ax.lines)  # map, diagonal, staircase
+    3
+    """
+    grid = as_real_array(grid, "grid", low=0.0, high=1.0).ravel()
+    next_rho = as_real_array(next_rho, "next_rho", low=0.0, high=1.0).ravel()
+    trajectory = as_real_array(trajectory, "trajectory", low=0.0, high=1.0).ravel()
+    if grid.size != next_rho.size:
+        raise ValueError(
+            f"next_rho must have the shape of grid ({grid.size},); got ({next_rho.size},)"
+        )
+    color = regime_colors["critical"] if color is None else color
+    ax = new_axes(ax, figsize=(4.2, 4.0))
+    ax.plot(grid, next_rho, color=color, lw=2, label=label)
+    ax.plot([0, 1], [0, 1], color="0.5", lw=1, ls="--")
+    xs = np.repeat(trajectory, 2)[:-1]
+    ys = np.concatenate([[trajectory[0]], np.repeat(trajectory[1:], 2)])
+    ax.plot(xs, ys, color="0.15", lw=1, marker="o", ms=2.5)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_aspect("equal")
+    if title is not None:
+        ax.set_title(title, fontsize="medium")
+    return _decorate(
+        ax, r"cosine $\rho_\ell$ at layer $\ell$", r"cosine $\rho_{\ell+1}$",
+        legend=None if label is None else "lower right",
+    )

@@ -836,3 +836,27 @@ def markdown_table() -> str:
             f"| `{function}` | `{argument}` | {_cell(allowed)} | {_cell(tried)} | `{error}` |"
         )
     return "\n".join(lines)
+
+
+# --- added for issue 12: depth and the role of the dimension
+_real("simplex_depth", "rho", lambda r: cb.simplex_depth(r, 2), low=0.0, high=1.0,
+      low_open=True, high_open=True)
+_count("simplex_depth", "layers", lambda k: cb.simplex_depth(0.3, k), low=0)
+_real("simplex_depth", "n", lambda n: cb.simplex_depth(0.3, 2, n=n), low=2.0, none_ok=True)
+_add("simplex_depth", "gamma", "`-1.0`", lambda: cb.simplex_depth(0.3, 2, gamma=-1.0),
+     ValueError, ("-1.0",), allowed="finite real number >= 0, or `'critical'`")
+_add("simplex_depth", "gamma", "`nan`", lambda: cb.simplex_depth(0.3, 2, gamma=NAN),
+     ValueError, ("nan",), allowed="finite real number >= 0, or `'critical'`")
+_add("simplex_depth", "gamma", "`'bogus'`", lambda: cb.simplex_depth(0.3, 2, gamma="bogus"),
+     ValueError, ("'bogus'", "critical"), allowed="finite real number >= 0, or `'critical'`")
+_scalar("simplex_depth", "alpha", lambda a: cb.simplex_depth(0.3, 2, alpha=a))
+_scalar("simplex_depth", "q", lambda q: cb.simplex_depth(0.3, 2, q=q), low_open=True)
+_rho("critical_depth_closed_form", lambda r: cb.critical_depth_closed_form(r, 2))
+_scalar("critical_depth_closed_form", "layers",
+        lambda k: cb.critical_depth_closed_form(0.3, k), arrays=True)
+_real("cap_fraction", "angle", lambda a: cb.cap_fraction(a, 3), low=0.0, high=np.pi / 2,
+      arrays=True)
+_scalar("cap_fraction", "d", lambda d: cb.cap_fraction(0.5, d), low=2.0, arrays=True)
+_scalar("packing_dimension", "n", lambda n: cb.packing_dimension(n, 0.5), low=2.0,
+        arrays=True)
+_rho("packing_dimension", lambda r: cb.packing_dimension(100, r), argument="rho2")

@@ -45,16 +45,18 @@ def _entropy_reference(A: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("beta", [0.0, 0.7, 5.0, 40.0])
 def test_weights_match_direct_softmax(beta: float) -> None:
     X = _tokens(37, 5, seed=1)
-    assert_allclose(cb.attention_weights(X, beta), _softmax_reference(X, beta), rtol=1e-12,
-                    atol=1e-15)
+    assert_allclose(
+        cb.attention_weights(X, beta), _softmax_reference(X, beta), rtol=1e-12, atol=1e-15
+    )
 
 
 def test_weights_two_orthogonal_tokens_closed_form() -> None:
     # Scores beta on the diagonal, 0 off it: A_ii = e^beta / (e^beta + 1).
     beta = 1.3
     p = np.exp(beta) / (np.exp(beta) + 1.0)
-    assert_allclose(cb.attention_weights(np.eye(2) * [2.0, 0.5], beta),
-                    [[p, 1 - p], [1 - p, p]], rtol=1e-14)
+    assert_allclose(
+        cb.attention_weights(np.eye(2) * [2.0, 0.5], beta), [[p, 1 - p], [1 - p, p]], rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize(("beta", "alpha"), [(0.0, 0.0), (2.5, 0.0), (12.0, 0.3), (60.0, 1.0)])
@@ -112,10 +114,17 @@ def test_uniform_attention_gives_mean_direction() -> None:
 def test_permutation_equivariance() -> None:
     X = _tokens(150, 6, seed=8)
     perm = np.random.default_rng(9).permutation(150)
-    assert_allclose(cb.attention_layer(X[perm], 4.0, 0.2, block=40),
-                    cb.attention_layer(X, 4.0, 0.2, block=40)[perm], rtol=1e-12, atol=1e-14)
-    assert_allclose(cb.attention_entropy(X[perm], 4.0, block=40),
-                    cb.attention_entropy(X, 4.0, block=40)[perm], rtol=1e-12)
+    assert_allclose(
+        cb.attention_layer(X[perm], 4.0, 0.2, block=40),
+        cb.attention_layer(X, 4.0, 0.2, block=40)[perm],
+        rtol=1e-12,
+        atol=1e-14,
+    )
+    assert_allclose(
+        cb.attention_entropy(X[perm], 4.0, block=40),
+        cb.attention_entropy(X, 4.0, block=40)[perm],
+        rtol=1e-12,
+    )
 
 
 def test_scaling_tokens_leaves_output_unchanged() -> None:
@@ -153,11 +162,11 @@ def test_float32_in_float32_out_and_agrees_with_float64() -> None:
     for beta in [0.0, np.log(700), 20.0]:
         out32 = cb.attention_layer(X32, beta, 0.5)
         assert out32.dtype == np.float32
-        assert_allclose(out32, cb.attention_layer(X32.astype(np.float64), beta, 0.5),
-                        rtol=0, atol=2e-6)
+        assert_allclose(
+            out32, cb.attention_layer(X32.astype(np.float64), beta, 0.5), rtol=0, atol=2e-6
+        )
         H32 = cb.attention_entropy(X32, beta)
-        assert_allclose(H32, cb.attention_entropy(X32.astype(np.float64), beta), rtol=0,
-                        atol=1e-5)
+        assert_allclose(H32, cb.attention_entropy(X32.astype(np.float64), beta), rtol=0, atol=1e-5)
     assert cb.normalize(X32).dtype == np.float32
 
 
@@ -213,3 +222,32 @@ def test_streamed_memory_does_not_grow_as_n_squared() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 16 * 2**20
+
+
+def _dense_count(X: np.ndarray, beta: float, mass: float) -> np.ndarray:
+    A = cb.attention_weights(X, beta)
+    desc = np.sort(A, axis=1)[:, ::-1]
+    cum = np.cumsum(desc, axis=1)
+    return np.array([int(np.searchsorted(row, mass)) + 1 for row in cum])
+
+
+@pytest.mark.parametrize("beta", [0.0, 1.0, 5.0, 20.0, 80.0])
+@pytest.mark.parametrize("mass", [0.5, 0.9])
+def test_top_mass_count_equals_dense_computation(beta, mass):
+    # n = 71: mass * n is not an integer, so uniform rows (beta = 0) have no tie.
+    X = cb.gaussian_tokens(71, 3, 0.3, rng=11)
+    want = _dense_count(X, beta, mass)
+    assert_array_equal(cb.top_mass_count(X, beta, mass), want)
+    assert_array_equal(cb.top_mass_count(X, beta, mass, block=9), want)
+    assert_array_equal(cb.top_mass_count(X, beta, mass, rows=25), want[:25])
+
+
+def test_top_mass_count_on_the_simplex_matches_closed_form():
+    # Each row: self weight p and n - 1 equal weights r = (1 - p)/(n - 1).
+    n, rho, mass = 200, 0.4, 0.9
+    X = cb.simplex_tokens(n, rho)
+    for beta in (0.0, 3.0, 6.0, 9.0, 12.0):
+        p = cb.simplex_self_weight(n, beta, rho)
+        r = (1.0 - p) / (n - 1)
+        want = 1 if p >= mass else 1 + int(np.ceil((mass - p) / r - 1e-9))
+        assert_array_equal(cb.top_mass_count(X, beta, mass), np.full(n, want))

@@ -354,3 +354,31 @@ def test_error_message_shows_value_and_range():
         cb.simplex_layer(10, 1.0, 1.5)
     with pytest.raises(ValueError, match=r"q must lie in \(0, inf\), got -2"):
         cb.simplex_layer(10, 1.0, 0.5, q=-2.0)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+@pytest.mark.parametrize("ratio", [0.3, 0.6, 1.0, 1.3, 1.6])
+def test_approach_exponent_matches_the_exact_finite_n_map(alpha, ratio):
+    rho = 0.3
+    gamma = ratio / (1.0 - rho)
+    ns = np.array([1e7, 1e9])
+    lam = cb.simplex_angle_ratio(ns, gamma * np.log(ns), rho, 1.0, alpha)
+    limit = (1.0 - cb.simplex_limit(gamma, rho, 1.0, alpha)) / (1.0 - rho)
+    err = np.abs(lam - limit)
+    slope = -np.diff(np.log(err))[0] / np.diff(np.log(ns))[0]
+    assert slope == pytest.approx(cb.approach_exponent(gamma, rho, alpha), abs=0.06)
+    p = cb.simplex_self_weight(ns, gamma * np.log(ns), rho)
+    p_lim = 0.5 if ratio == 1.0 else float(ratio > 1.0)
+    slope_p = -np.diff(np.log(np.abs(p - p_lim)))[0] / np.diff(np.log(ns))[0]
+    assert slope_p == pytest.approx(
+        cb.approach_exponent(gamma, rho, alpha, quantity="self_weight"), abs=0.06
+    )
+
+
+def test_approach_exponent_broadcasts_and_validates():
+    e = cb.approach_exponent(np.array([0.5, 1.0, 4.0]) / 0.5, 0.5, [0.0, 0.0, 1.0])
+    assert_allclose(e, [1.0, 1.0, 3.0])
+    with pytest.raises(ValueError, match="quantity"):
+        cb.approach_exponent(1.0, 0.3, quantity="eta")
+    with pytest.raises(ValueError, match="gamma"):
+        cb.approach_exponent(-1.0, 0.3)

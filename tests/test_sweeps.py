@@ -51,8 +51,9 @@ def test_angle_ratio_on_a_simplex_matches_closed_form():
     n, rho = 30, 0.4
     X = cb.simplex_tokens(n, rho)
     betas = np.array([0.0, 1.0, 3.0, 8.0])
-    got = _column(cb.normalize(X), X, betas, 0.0, n, ("angle_ratio", "self_weight"),
-                  np.dtype(np.float64))
+    got = _column(
+        cb.normalize(X), X, betas, 0.0, n, ("angle_ratio", "self_weight"), np.dtype(np.float64)
+    )
     assert_allclose(got[0], cb.simplex_angle_ratio(n, betas, rho), rtol=1e-12, atol=1e-15)
     assert_allclose(got[1], cb.simplex_self_weight(n, betas, rho), rtol=1e-12)
 
@@ -106,8 +107,9 @@ def test_nearly_parallel_tokens_are_handled_exactly():
 
 def test_low_dimensional_panels_run_without_error():
     # Many draws in d = 2 with tight clusters produce nearly parallel pairs.
-    lam = cb.phase_diagram([0.0, 0.5, 0.84], [0.25, 2.0, 8.0], 500, 2, rng=0, draws=4,
-                           rows=100, dtype=np.float32)
+    lam = cb.phase_diagram(
+        [0.0, 0.5, 0.84], [0.25, 2.0, 8.0], 500, 2, rng=0, draws=4, rows=100, dtype=np.float32
+    )
     assert np.all((lam > 0.0) & (lam <= 1.5))
 
 
@@ -126,8 +128,10 @@ def test_transition_at_d512_follows_the_critical_curve():
     ratios = np.array([0.4, 0.6, 1.0, 1.6, 2.5])
     n = 400
     lam = np.stack(
-        [cb.phase_diagram([rho], ratios / (1.0 - rho), n, 512, rng=0, rows=150)[:, 0]
-         for rho in rhos],
+        [
+            cb.phase_diagram([rho], ratios / (1.0 - rho), n, 512, rng=0, rows=150)[:, 0]
+            for rho in rhos
+        ],
         axis=1,
     )
     assert np.all(lam[:2] < 0.05)  # well below gamma_c: collapse
@@ -201,35 +205,6 @@ def test_tokens_sharing_a_direction_are_rejected_for_angle_metrics():
 # --- the sparse-regime count -------------------------------------------------------------------
 
 
-def _dense_count(X: np.ndarray, beta: float, mass: float) -> np.ndarray:
-    A = cb.attention_weights(X, beta)
-    desc = np.sort(A, axis=1)[:, ::-1]
-    cum = np.cumsum(desc, axis=1)
-    return np.array([int(np.searchsorted(row, mass)) + 1 for row in cum])
-
-
-@pytest.mark.parametrize("beta", [0.0, 1.0, 5.0, 20.0, 80.0])
-@pytest.mark.parametrize("mass", [0.5, 0.9])
-def test_top_mass_count_equals_dense_computation(beta, mass):
-    # n = 71: mass * n is not an integer, so uniform rows (beta = 0) have no tie.
-    X = cb.gaussian_tokens(71, 3, 0.3, rng=11)
-    want = _dense_count(X, beta, mass)
-    assert_array_equal(cb.top_mass_count(X, beta, mass), want)
-    assert_array_equal(cb.top_mass_count(X, beta, mass, block=9), want)
-    assert_array_equal(cb.top_mass_count(X, beta, mass, rows=25), want[:25])
-
-
-def test_top_mass_count_on_the_simplex_matches_closed_form():
-    # Each row: self weight p and n - 1 equal weights r = (1 - p)/(n - 1).
-    n, rho, mass = 200, 0.4, 0.9
-    X = cb.simplex_tokens(n, rho)
-    for beta in (0.0, 3.0, 6.0, 9.0, 12.0):
-        p = cb.simplex_self_weight(n, beta, rho)
-        r = (1.0 - p) / (n - 1)
-        want = 1 if p >= mass else 1 + int(np.ceil((mass - p) / r - 1e-9))
-        assert_array_equal(cb.top_mass_count(X, beta, mass), np.full(n, want))
-
-
 def test_sparsity_sweep_equals_top_mass_count_on_nested_tokens():
     ns, gammas, d, rho, rows = [80, 150, 300], [0.5, 1.5, 4.0], 4, 0.3, 20
     got = cb.sparsity_sweep(ns, gammas, d, rho, rows=rows, rng=5)
@@ -249,31 +224,3 @@ def test_sparsity_regimes_at_large_d():
 
 
 # --- approach exponents --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("alpha", [0.0, 0.5])
-@pytest.mark.parametrize("ratio", [0.3, 0.6, 1.0, 1.3, 1.6])
-def test_approach_exponent_matches_the_exact_finite_n_map(alpha, ratio):
-    rho = 0.3
-    gamma = ratio / (1.0 - rho)
-    ns = np.array([1e7, 1e9])
-    lam = cb.simplex_angle_ratio(ns, gamma * np.log(ns), rho, 1.0, alpha)
-    limit = (1.0 - cb.simplex_limit(gamma, rho, 1.0, alpha)) / (1.0 - rho)
-    err = np.abs(lam - limit)
-    slope = -np.diff(np.log(err))[0] / np.diff(np.log(ns))[0]
-    assert slope == pytest.approx(cb.approach_exponent(gamma, rho, alpha), abs=0.06)
-    p = cb.simplex_self_weight(ns, gamma * np.log(ns), rho)
-    p_lim = 0.5 if ratio == 1.0 else float(ratio > 1.0)
-    slope_p = -np.diff(np.log(np.abs(p - p_lim)))[0] / np.diff(np.log(ns))[0]
-    assert slope_p == pytest.approx(
-        cb.approach_exponent(gamma, rho, alpha, quantity="self_weight"), abs=0.06
-    )
-
-
-def test_approach_exponent_broadcasts_and_validates():
-    e = cb.approach_exponent(np.array([0.5, 1.0, 4.0]) / 0.5, 0.5, [0.0, 0.0, 1.0])
-    assert_allclose(e, [1.0, 1.0, 3.0])
-    with pytest.raises(ValueError, match="quantity"):
-        cb.approach_exponent(1.0, 0.3, quantity="eta")
-    with pytest.raises(ValueError, match="gamma"):
-        cb.approach_exponent(-1.0, 0.3)
