@@ -38,6 +38,8 @@ from .gradients import (
     simplex_eta,
     simplex_eta_limit,
 )
+# --- added for issue 15: real attention heads
+from .heads import HeadDiagnosis, diagnose_heads, entropy_vs_gap
 from .phase import (
     approach_exponent,
     phase_diagram,
@@ -138,4 +140,8 @@ __all__ = [
     "top_gaps",
     "Diagnosis",
     "diagnose",
+    # real attention heads (issue 15)
+    "HeadDiagnosis",
+    "diagnose_heads",
+    "entropy_vs_gap",
 ]
