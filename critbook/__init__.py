@@ -38,8 +38,9 @@ from .gradients import (
     simplex_eta,
     simplex_eta_limit,
 )
+
 # --- added for issue 15: real attention heads
-from .heads import HeadDiagnosis, diagnose_heads, entropy_vs_gap
+from .heads import HeadDiagnosis, diagnose_heads, entropy_vs_gap  # noqa: E402
 from .phase import (
     approach_exponent,
     phase_diagram,

@@ -44,7 +44,6 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_rng, as_tokens, as_vector, check_int, check_real
-from .attention import _block_rows
 
 __all__ = ["HeadDiagnosis", "diagnose_heads", "entropy_vs_gap"]
 
@@ -82,7 +81,9 @@ def _check_mask(mask: Any, n: int) -> tuple[str, np.ndarray | None]:
         return "none", None
     if isinstance(mask, str):
         if mask != "causal":
-            raise ValueError(f"mask must be None, 'causal' or a boolean array of shape (n,); got {mask!r}")
+            raise ValueError(
+                f"mask must be None, 'causal' or a boolean array of shape (n,); got {mask!r}"
+            )
         return "causal", None
     arr = np.asarray(mask)
     if arr.dtype != np.bool_:
@@ -115,6 +116,11 @@ def _check_logit_range(Q: np.ndarray, K: np.ndarray, scale: float) -> None:
 
 
 # --- the row-block loop ---
+
+
+def _rows_per_block(h: int, n: int) -> int:
+    """Rows per block: one block of logits, ``(h, rows, n)``, holds at most ``_BLOCK_ENTRIES``."""
+    return max(1, min(n, _BLOCK_ENTRIES // (h * n)))
 
 
 def _logit_blocks(
@@ -274,7 +280,9 @@ class HeadDiagnosis:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "n"}
 
 
-def diagnose_heads(Q: Any, K: Any, *, scale: float | None = None, mask: Any = None) -> HeadDiagnosis:
+def diagnose_heads(
+    Q: Any, K: Any, *, scale: float | None = None, mask: Any = None
+) -> HeadDiagnosis:
     """Per-head statistics of real attention heads, from their queries and keys.
 
     Parameters
@@ -331,7 +339,7 @@ def diagnose_heads(Q: Any, K: Any, *, scale: float | None = None, mask: Any = No
     scale = 1.0 / np.sqrt(d) if scale is None else check_real(scale, "scale", low=0.0)
     mask_info = _check_mask(mask, n)
     _check_logit_range(Qa, Ka, scale)
-    block = _block_rows(n, None, entries=max(_BLOCK_ENTRIES // h, n))
+    block = _rows_per_block(h, n)
 
     stats = _row_statistics(Qa, Ka, scale, mask_info, block)
     m, counted = _context_lengths(n, mask_info)

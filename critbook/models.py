@@ -162,7 +162,9 @@ class MiniLM:
             qkv_w = np.concatenate(
                 [w[p + f"attention.self.{m}.weight"].T for m in ("query", "key", "value")], axis=1
             )
-            qkv_b = np.concatenate([w[p + f"attention.self.{m}.bias"] for m in ("query", "key", "value")])
+            qkv_b = np.concatenate(
+                [w[p + f"attention.self.{m}.bias"] for m in ("query", "key", "value")]
+            )
             self._layers.append(
                 (
                     np.ascontiguousarray(qkv_w),
@@ -210,7 +212,9 @@ class MiniLM:
                 f"{self.max_length}"
             )
         if arr.min() < 0 or arr.max() >= self.vocab_size:
-            raise ValueError(f"ids must lie in [0, {self.vocab_size}); got {arr.min()}..{arr.max()}")
+            raise ValueError(
+                f"ids must lie in [0, {self.vocab_size}); got {arr.min()}..{arr.max()}"
+            )
         return arr.astype(np.int64)
 
     def forward(self, ids: Any, *, attention: bool = True) -> ForwardPass:
@@ -239,7 +243,11 @@ class MiniLM:
         for qkv_w, qkv_b, o_w, o_b, ln1_w, ln1_b, i_w, i_b, f_w, f_b, ln2_w, ln2_b in self._layers:
             qkv = x @ qkv_w + qkv_b  # (n, 3 * hidden)
             q, k, v = (
-                np.ascontiguousarray(qkv[:, j * self.hidden : (j + 1) * self.hidden].reshape(n, h, dh).transpose(1, 0, 2))
+                np.ascontiguousarray(
+                    qkv[:, j * self.hidden : (j + 1) * self.hidden]
+                    .reshape(n, h, dh)
+                    .transpose(1, 0, 2)
+                )
                 for j in range(3)
             )
             s = (q * scale) @ k.transpose(0, 2, 1)  # (h, n, n)

@@ -1413,3 +1413,172 @@ def plot_forward_backward(
     ax.legend(fontsize="small", frameon=False, loc="upper left")
     ax.grid(alpha=0.3)
     return ax
+
+
+# --- added for issue 15: real attention heads (chapter 6) ----------------------
+
+__all__ += ["plot_heads_by_layer", "plot_entropy_vs_gap", "plot_argmax_by_position"]
+
+
+def plot_heads_by_layer(ns: Any, medians: Any, labels: Sequence[str], axes: Any = None) -> Any:
+    """Per-layer medians of head statistics against the sequence length, one panel per statistic.
+
+    Parameters
+    ----------
+    ns : array_like, shape (k,)
+        Sequence lengths.
+    medians : array_like, shape (panels, layers, k)
+        ``medians[p, l, i]``: the median over heads of layer ``l`` of statistic ``p`` at ``ns[i]``.
+    labels : sequence of str
+        The y-axis label of each panel.
+    axes : sequence of matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from critbook.plots import plot_heads_by_layer
+    >>> axes = plot_heads_by_layer([32, 64], np.ones((2, 6, 2)), ["a", "b"])
+    >>> len(axes), len(axes[0].lines)
+    (2, 6)
+    """
+    ns = as_real_array(ns, "ns", low=2.0).ravel()
+    values = as_real_array(medians, "medians")
+    if values.ndim != 3 or values.shape[2] != ns.size or values.shape[0] != len(labels):
+        raise ValueError(
+            f"medians must have shape (panels, layers, len(ns)) = ({len(labels)}, L, {ns.size}); "
+            f"got {values.shape}"
+        )
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, values.shape[0], figsize=(8.0, 3.4), layout="constrained")
+    axes = np.atleast_1d(axes)
+    layers = values.shape[1]
+    colors = mpl.colormaps["viridis"](np.linspace(0.0, 0.85, layers))
+    for ax, panel, label in zip(axes, values, labels):
+        for layer in range(layers):
+            ax.plot(ns, panel[layer], "o-", color=colors[layer], ms=3.5, lw=1.6,
+                    label=f"layer {layer + 1}")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(ns, [f"{int(n)}" for n in ns])
+        ax.minorticks_off()
+        ax.set_xlabel("sequence length $n$")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[-1].legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return axes
+
+
+def plot_entropy_vs_gap(
+    gaps: Any, entropies: Any, ns: Any, curves: Any, ax: Any = None
+) -> Any:
+    """Row entropy against logit gap (both over ``log n``) for heads, with reference curves.
+
+    Parameters
+    ----------
+    gaps, entropies, ns : array_like, shape (m,)
+        One point per head and length: ``HeadDiagnosis.gap``, ``.entropy``
+        and the head's ``n`` (points are coloured by ``log2 n``).
+    curves : mapping of str to (array_like, array_like)
+        Label to ``(gap grid, entropy)`` of a reference curve (e.g. from
+        :func:`critbook.entropy_vs_gap`); labels with "simplex" are dashed.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from critbook import entropy_vs_gap
+    >>> from critbook.plots import plot_entropy_vs_gap
+    >>> g = np.linspace(0, 3, 31)
+    >>> ax = plot_entropy_vs_gap([0.5, 1.0], [0.9, 0.6], [32, 512],
+    ...                          {"simplex": (g, entropy_vs_gap(32, g))})
+    >>> len(ax.lines), len(ax.collections)
+    (1, 1)
+    """
+    gaps = as_real_array(gaps, "gaps").ravel()
+    entropies = as_real_array(entropies, "entropies").ravel()
+    ns = as_real_array(ns, "ns", low=2.0).ravel()
+    if not gaps.shape == entropies.shape == ns.shape:
+        raise ValueError(
+            f"gaps, entropies and ns must have the same length; got {gaps.size}, "
+            f"{entropies.size}, {ns.size}"
+        )
+    ax = new_axes(ax, figsize=(8.0, 4.4))
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps["viridis"]
+    points = ax.scatter(gaps, entropies, c=np.log2(ns), cmap=cmap, s=9, alpha=0.6, lw=0,
+                        label="a head at one length")
+    for label, (grid, values) in curves.items():
+        style = "--" if "simplex" in label else "-"
+        ax.plot(grid, values, style, color="k" if "512" in label else "0.55", lw=1.8, label=label)
+    cbar = ax.figure.colorbar(points, ax=ax, pad=0.02)
+    ticks = np.unique(np.log2(ns))
+    cbar.set_ticks(ticks, labels=[f"{int(round(2**t))}" for t in ticks])
+    cbar.set_label("sequence length $n$")
+    ax.set_xlabel(r"logit gap / $\log n$ (top logit minus mean logit)")
+    ax.set_ylabel(r"row entropy / $\log n$")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlim(left=0.0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              ncol=3)
+    return ax
+
+
+def plot_argmax_by_position(bins: Any, hits: Any, ax: Any = None) -> Any:
+    """Fraction of rows whose largest weight is on the expected key, by query position.
+
+    Parameters
+    ----------
+    bins : array_like, shape (k + 1,)
+        Edges of the position bins.
+    hits : mapping of str to array_like, shape (k,)
+        Label (e.g. ``"n = 512"``) to the fraction of rows in each bin.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from critbook.plots import plot_argmax_by_position
+    >>> ax = plot_argmax_by_position([0, 64, 128], {"n = 128": [0.9, 1.0]})
+    >>> len(ax.lines)
+    1
+    """
+    edges = as_real_array(bins, "bins", low=0.0).ravel()
+    ax = new_axes(ax, figsize=(8.0, 3.4))
+    import matplotlib as mpl
+
+    colors = mpl.colormaps["viridis"](np.linspace(0.0, 0.85, max(len(hits), 1)))
+    for color, (label, values) in zip(colors, hits.items()):
+        values = as_real_array(values, f"hits[{label!r}]", low=0.0, high=1.0).ravel()
+        if values.size != edges.size - 1:
+            raise ValueError(
+                f"hits[{label!r}] must have one value per bin ({edges.size - 1}); got {values.size}"
+            )
+        ax.step(edges, np.r_[values, values[-1]], where="post", color=color, lw=2, label=label)
+    ax.set_xlabel("query position in the window")
+    ax.set_ylabel("rows with argmax on\nthe previous token")
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax

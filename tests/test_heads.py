@@ -35,7 +35,9 @@ def _direct(Q, K, scale, mask):
         queries = mask.copy()
         keys = mask.copy()
     per_row = (*cb.HeadDiagnosis.ATTENTION_FIELDS, "gamma")
-    out = {name: np.zeros(h) for name in (*per_row, "logit_scale", "key_cosine", "key_cosine_centered")}
+    out = {
+        name: np.zeros(h) for name in (*per_row, "logit_scale", "key_cosine", "key_cosine_centered")
+    }
     for a in range(h):
         S = scale * Q[a] @ K[a].T
         rows = np.flatnonzero(queries)
@@ -61,7 +63,10 @@ def _direct(Q, K, scale, mask):
         kn = np.linalg.norm(K[a, keys], axis=1).mean()
         out["logit_scale"][a] = qn * kn * scale
         out["gamma"][a] *= qn * kn * scale
-        for name, X in (("key_cosine", K[a, keys]), ("key_cosine_centered", K[a, keys] - K[a, keys].mean(0))):
+        for name, X in (
+            ("key_cosine", K[a, keys]),
+            ("key_cosine_centered", K[a, keys] - K[a, keys].mean(0)),
+        ):
             U = X / np.linalg.norm(X, axis=1, keepdims=True)
             C = U @ U.T
             k = len(U)
@@ -129,7 +134,9 @@ def test_shared_key_shift_leaves_attention_fields_unchanged():
         a = cb.diagnose_heads(Q, K, mask=mask)
         b = cb.diagnose_heads(Q, K + shift, mask=mask)
         for name in cb.HeadDiagnosis.ATTENTION_FIELDS:
-            np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-9, atol=1e-12, err_msg=name)
+            np.testing.assert_allclose(
+                getattr(b, name), getattr(a, name), rtol=1e-9, atol=1e-12, err_msg=name
+            )
         # ... while the key cosine moves (here towards 1) and the centred cosine does not.
         assert np.all(b.key_cosine > a.key_cosine + 0.3)
         np.testing.assert_allclose(b.key_cosine_centered, a.key_cosine_centered, rtol=1e-9)

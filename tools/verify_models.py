@@ -39,6 +39,7 @@ TOLERANCE = {"float64": 1e-9, "float32": 2e-4}
 
 def _reference(model_dir: Path, ids: np.ndarray, dtype: str) -> dict[str, np.ndarray]:
     import torch
+    import transformers
     from transformers import BertModel
 
     torch.manual_seed(0)
@@ -51,10 +52,16 @@ def _reference(model_dir: Path, ids: np.ndarray, dtype: str) -> dict[str, np.nda
     captured: dict[str, list] = {"q": [], "k": []}
     hooks = []
     for layer in model.encoder.layer:
-        hooks.append(layer.attention.self.query.register_forward_hook(
-            lambda _m, _i, out: captured["q"].append(out.detach().numpy().copy())))
-        hooks.append(layer.attention.self.key.register_forward_hook(
-            lambda _m, _i, out: captured["k"].append(out.detach().numpy().copy())))
+        hooks.append(
+            layer.attention.self.query.register_forward_hook(
+                lambda _m, _i, out: captured["q"].append(out.detach().numpy().copy())
+            )
+        )
+        hooks.append(
+            layer.attention.self.key.register_forward_hook(
+                lambda _m, _i, out: captured["k"].append(out.detach().numpy().copy())
+            )
+        )
     with torch.no_grad():
         out = model(
             input_ids=torch.tensor(ids[None, :]),
@@ -69,7 +76,7 @@ def _reference(model_dir: Path, ids: np.ndarray, dtype: str) -> dict[str, np.nda
         "attention": np.stack([a[0].numpy() for a in out.attentions]),
         "q": np.stack([q[0] for q in captured["q"]]),
         "k": np.stack([k[0] for k in captured["k"]]),
-        "versions": f"torch {torch.__version__}, transformers {__import__('transformers').__version__}",
+        "versions": f"torch {torch.__version__}, transformers {transformers.__version__}",
     }
 
 
@@ -104,12 +111,18 @@ def main() -> int:
         for label, ids in texts.items():
             ref = _reference(model_dir, ids, dtype)
             ours = _ours(ids, dtype)
-            diffs = {key: float(np.max(np.abs(ours[key] - ref[key]))) for key in ("hidden", "q", "k", "attention")}
+            diffs = {
+                key: float(np.max(np.abs(ours[key] - ref[key])))
+                for key in ("hidden", "q", "k", "attention")
+            }
             worst = max(diffs.values())
             status = "ok" if worst <= TOLERANCE[dtype] else "FAIL"
             failed |= status == "FAIL"
             shown = ", ".join(f"{k} {v:.1e}" for k, v in diffs.items())
-            print(f"{dtype:8s} {label:14s} n = {ids.size:3d}: max |numpy - torch|: {shown}  [{status}]")
+            print(
+                f"{dtype:8s} {label:14s} n = {ids.size:3d}: "
+                f"max |numpy - torch|: {shown}  [{status}]"
+            )
     print(ref["versions"])
     # The golden file: the reference (float32) for the short sentence.
     ids = texts["sentence"]
