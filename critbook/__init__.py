@@ -40,7 +40,7 @@ from .gradients import (
 )
 
 # --- added for issue 15: real attention heads
-from .heads import HeadDiagnosis, diagnose_heads, entropy_vs_gap  # noqa: E402
+from .heads import HeadDiagnosis, diagnose_heads, entropy_vs_gap, head_attention  # noqa: E402
 from .phase import (
     approach_exponent,
     phase_diagram,
@@ -144,5 +144,6 @@ __all__ = [
     # real attention heads (issue 15)
     "HeadDiagnosis",
     "diagnose_heads",
+    "head_attention",
     "entropy_vs_gap",
 ]

@@ -45,7 +45,10 @@ import numpy as np
 
 from ._checks import as_rng, as_tokens, as_vector, check_int, check_real
 
-__all__ = ["HeadDiagnosis", "diagnose_heads", "entropy_vs_gap"]
+__all__ = ["HeadDiagnosis", "diagnose_heads", "head_attention", "entropy_vs_gap"]
+
+#: Largest n for which :func:`head_attention` forms the dense ``(h, n, n)`` attention.
+MAX_DENSE_N = 8192
 
 #: Floats in one block of logits, all heads together (2^21: 8 MiB in float32).
 _BLOCK_ENTRIES = 1 << 21
@@ -229,6 +232,27 @@ def _mean_cosine(K: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return out
 
 
+def _validate(
+    Q: Any, K: Any, scale: Any, mask: Any
+) -> tuple[np.ndarray, np.ndarray, float, tuple[str, np.ndarray | None]]:
+    """Validated ``(Q, K, scale, mask)`` of :func:`diagnose_heads` and :func:`head_attention`."""
+    Qa = _as_heads(Q, "Q")
+    Ka = _as_heads(K, "K")
+    if Qa.shape != Ka.shape:
+        raise ValueError(
+            f"Q and K must have the same shape (heads, n, d); got Q {Qa.shape} and K {Ka.shape}"
+        )
+    h, n, d = Qa.shape
+    if n < 2:
+        raise ValueError(f"Q and K must hold n >= 2 tokens; got n = {n}")
+    dtype = np.dtype(np.float32) if Qa.dtype == Ka.dtype == np.float32 else np.dtype(np.float64)
+    Qa, Ka = Qa.astype(dtype, copy=False), Ka.astype(dtype, copy=False)
+    scale = 1.0 / np.sqrt(d) if scale is None else check_real(scale, "scale", low=0.0)
+    mask_info = _check_mask(mask, n)
+    _check_logit_range(Qa, Ka, scale)
+    return Qa, Ka, scale, mask_info
+
+
 @dataclass(frozen=True)
 class HeadDiagnosis:
     """Per-head statistics from :func:`diagnose_heads`; every array has shape ``(h,)``.
@@ -325,20 +349,8 @@ def diagnose_heads(
     >>> bool(np.allclose(diag.entropy, shifted.entropy))
     True
     """
-    Qa = _as_heads(Q, "Q")
-    Ka = _as_heads(K, "K")
-    if Qa.shape != Ka.shape:
-        raise ValueError(
-            f"Q and K must have the same shape (heads, n, d); got Q {Qa.shape} and K {Ka.shape}"
-        )
+    Qa, Ka, scale, mask_info = _validate(Q, K, scale, mask)
     h, n, d = Qa.shape
-    if n < 2:
-        raise ValueError(f"Q and K must hold n >= 2 tokens; got n = {n}")
-    dtype = np.dtype(np.float32) if Qa.dtype == Ka.dtype == np.float32 else np.dtype(np.float64)
-    Qa, Ka = Qa.astype(dtype, copy=False), Ka.astype(dtype, copy=False)
-    scale = 1.0 / np.sqrt(d) if scale is None else check_real(scale, "scale", low=0.0)
-    mask_info = _check_mask(mask, n)
-    _check_logit_range(Qa, Ka, scale)
     block = _rows_per_block(h, n)
 
     stats = _row_statistics(Qa, Ka, scale, mask_info, block)
@@ -363,6 +375,45 @@ def diagnose_heads(
         key_cosine=_mean_cosine(Ka, keep),
         key_cosine_centered=_mean_cosine(centred, keep),
     )
+
+
+def head_attention(Q: Any, K: Any, *, scale: float | None = None, mask: Any = None) -> np.ndarray:
+    """The dense attention matrix of every head, ``softmax(scale * Q K^T)`` with a mask.
+
+    For inspection at small ``n`` (at most ``MAX_DENSE_N = 8192``): it
+    forms the ``(h, n, n)`` array that :func:`diagnose_heads` never forms.
+    Arguments as in :func:`diagnose_heads`; masked keys get weight 0 (with a
+    padding mask, padded query rows still attend to the real keys).
+
+    Returns
+    -------
+    numpy.ndarray, shape (h, n, n), or (n, n) for 2-D ``Q`` and ``K``
+        Row-stochastic, float32 if ``Q`` and ``K`` are float32, else float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import critbook as cb
+    >>> rng = np.random.default_rng(0)
+    >>> q, k = rng.standard_normal((2, 6, 4))
+    >>> A = cb.head_attention(q, k, mask="causal")
+    >>> A.shape, bool(np.allclose(A.sum(axis=1), 1)), float(A[0, 1])
+    ((6, 6), True, 0.0)
+    """
+    Qa, Ka, scale, mask_info = _validate(Q, K, scale, mask)
+    h, n, _ = Qa.shape
+    if n > MAX_DENSE_N:
+        raise ValueError(
+            f"Q and K hold n = {n} tokens; head_attention forms (h, n, n) arrays only for "
+            f"n <= {MAX_DENSE_N}: use diagnose_heads for statistics at larger n"
+        )
+    out = np.empty((h, n, n), dtype=Qa.dtype)
+    for rows, S, _allowed in _logit_blocks(Qa, Ka, scale, mask_info, _rows_per_block(h, n)):
+        S -= S.max(axis=-1, keepdims=True)
+        np.exp(S, out=S)
+        S /= S.sum(axis=-1, keepdims=True)
+        out[:, rows] = S
+    return out[0] if np.ndim(Q) == 2 else out
 
 
 # --- reference curves ---

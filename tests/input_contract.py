@@ -808,6 +808,10 @@ def _dh(**kw: Any) -> Any:
     return cb.diagnose_heads(**{**dict(Q=_QH, K=_KH), **kw})
 
 
+def _ha(**kw: Any) -> Any:
+    return cb.head_attention(**{**dict(Q=_QH, K=_KH), **kw})
+
+
 for _arg in ("Q", "K"):
     def _hq(value: Any, _arg: str = _arg) -> Any:
         return _dh(**{_arg: value})
@@ -845,6 +849,18 @@ _add("diagnose_heads", "mask", "all False (every row empty)", lambda: _dh(mask=n
      ValueError, ("keeps 0",), allowed=_MASK)
 _add("diagnose_heads", "mask", "one True (a single key)",
      lambda: _dh(mask=np.arange(8) == 3), ValueError, ("keeps 1",), allowed=_MASK)
+# head_attention validates through the same code: one row per argument.
+_add("head_attention", "Q", "1-D array `np.ones(3)`", lambda: _ha(Q=np.ones(3)), ValueError,
+     ("(3,)",), allowed=_HEADS)
+_add("head_attention", "K", "shape (2, 8, 4), Q has (2, 8, 3)",
+     lambda: _ha(K=np.ones((2, 8, 4))), ValueError, ("(2, 8, 4)", "(2, 8, 3)"), allowed=_HEADS)
+_add("head_attention", "scale", "`-1.0`", lambda: _ha(scale=-1.0), ValueError, ("-1.0",),
+     allowed="finite real number >= 0 keeping the logits finite")
+_add("head_attention", "mask", "`'future'`", lambda: _ha(mask="future"), ValueError,
+     ("'future'",), allowed=_MASK)
+_add("head_attention", "Q", "n = 8193 tokens (dense limit 8192)",
+     lambda: _ha(Q=np.ones((8193, 1)), K=np.ones((8193, 1))), ValueError, ("8193", "8192"),
+     allowed=_HEADS + ", n <= 8192")
 
 
 def _evg(**kw: Any) -> Any:

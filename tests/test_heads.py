@@ -185,3 +185,20 @@ def test_curves_are_monotone_from_uniform():
         assert H[0] == pytest.approx(1.0)
         assert np.all(np.diff(H) < 0)
         assert np.all((H >= 0) & (H <= 1))
+
+
+@pytest.mark.parametrize("mask", [None, "causal", _PAD])
+def test_head_attention_is_the_masked_softmax(mask):
+    Q, K = _heads(3, 48, 8, seed=7)
+    A = cb.head_attention(Q, K, scale=0.7, mask=mask)
+    S = 0.7 * Q @ K.transpose(0, 2, 1)
+    if mask is not None:
+        visible = (
+            np.tril(np.ones((48, 48), bool))
+            if isinstance(mask, str)
+            else np.broadcast_to(mask, (48, 48))
+        )
+        S = np.where(visible, S, -np.inf)
+    W = np.exp(S - S.max(-1, keepdims=True))
+    np.testing.assert_allclose(A, W / W.sum(-1, keepdims=True), rtol=1e-12, atol=1e-300)
+    assert cb.head_attention(Q[0], K[0]).shape == (48, 48)
