@@ -1477,7 +1477,7 @@ def plot_heads_by_layer(ns: Any, medians: Any, labels: Sequence[str], axes: Any 
 
 
 def plot_entropy_vs_gap(
-    gaps: Any, entropies: Any, ns: Any, curves: Any, ax: Any = None
+    gaps: Any, entropies: Any, ns: Any, curves: Any, ax: Any = None, xmax: float | None = None
 ) -> Any:
     """Row entropy against logit gap (both over ``log n``) for heads, with reference curves.
 
@@ -1490,6 +1490,9 @@ def plot_entropy_vs_gap(
         Label to ``(gap grid, entropy)`` of a reference curve (e.g. from
         :func:`critbook.entropy_vs_gap`); labels with "simplex" are dashed.
     ax : matplotlib.axes.Axes, optional
+    xmax : float, optional
+        Right end of the gap axis; points beyond it are drawn as triangles
+        on the edge (and counted in the legend).
 
     Returns
     -------
@@ -1520,8 +1523,14 @@ def plot_entropy_vs_gap(
     import matplotlib as mpl
 
     cmap = mpl.colormaps["viridis"]
-    points = ax.scatter(gaps, entropies, c=np.log2(ns), cmap=cmap, s=9, alpha=0.6, lw=0,
-                        label="a head at one length")
+    inside = np.ones(gaps.shape, bool) if xmax is None else gaps <= xmax
+    norm = mpl.colors.Normalize(np.log2(ns).min(), np.log2(ns).max())
+    points = ax.scatter(gaps[inside], entropies[inside], c=np.log2(ns[inside]), cmap=cmap,
+                        norm=norm, s=9, alpha=0.6, lw=0, label="a head at one length")
+    if not inside.all():
+        ax.scatter(np.full((~inside).sum(), xmax), entropies[~inside], c=np.log2(ns[~inside]),
+                   cmap=cmap, norm=norm, s=30, marker=">", lw=0, clip_on=False,
+                   label=f"{(~inside).sum()} beyond {xmax:g}, drawn at the edge")
     for label, (grid, values) in curves.items():
         style = "--" if "simplex" in label else "-"
         ax.plot(grid, values, style, color="k" if "512" in label else "0.55", lw=1.8, label=label)
@@ -1532,7 +1541,7 @@ def plot_entropy_vs_gap(
     ax.set_xlabel(r"logit gap / $\log n$ (top logit minus mean logit)")
     ax.set_ylabel(r"row entropy / $\log n$")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlim(left=0.0)
+    ax.set_xlim(0.0, xmax)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16),
               ncol=3)
@@ -1546,8 +1555,9 @@ def plot_argmax_by_position(bins: Any, hits: Any, ax: Any = None) -> Any:
     ----------
     bins : array_like, shape (k + 1,)
         Edges of the position bins.
-    hits : mapping of str to array_like, shape (k,)
-        Label (e.g. ``"n = 512"``) to the fraction of rows in each bin.
+    hits : mapping of str to array_like, shape (k,) or shorter
+        Label (e.g. ``"n = 512"``) to the fraction of rows in each bin; a
+        shorter array covers the first bins only (a shorter window).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -1570,11 +1580,13 @@ def plot_argmax_by_position(bins: Any, hits: Any, ax: Any = None) -> Any:
     colors = mpl.colormaps["viridis"](np.linspace(0.0, 0.85, max(len(hits), 1)))
     for color, (label, values) in zip(colors, hits.items()):
         values = as_real_array(values, f"hits[{label!r}]", low=0.0, high=1.0).ravel()
-        if values.size != edges.size - 1:
+        if not 1 <= values.size <= edges.size - 1:
             raise ValueError(
-                f"hits[{label!r}] must have one value per bin ({edges.size - 1}); got {values.size}"
+                f"hits[{label!r}] must have one value per bin (at most {edges.size - 1}); "
+                f"got {values.size}"
             )
-        ax.step(edges, np.r_[values, values[-1]], where="post", color=color, lw=2, label=label)
+        ax.step(edges[: values.size + 1], np.r_[values, values[-1]], where="post", color=color,
+                lw=2, label=label)
     ax.set_xlabel("query position in the window")
     ax.set_ylabel("rows with argmax on\nthe previous token")
     ax.set_ylim(-0.02, 1.05)
