@@ -1446,6 +1446,7 @@ def plot_heads_by_layer(ns: Any, medians: Any, labels: Sequence[str], axes: Any 
     >>> axes = plot_heads_by_layer([32, 64], np.ones((2, 6, 2)), ["a", "b"])
     >>> len(axes), len(axes[0].lines)
     (2, 6)
+    >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     ns = as_real_array(ns, "ns", low=2.0).ravel()
     values = as_real_array(medians, "medians")
@@ -1510,6 +1511,7 @@ def plot_entropy_vs_gap(
     ...                          {"simplex": (g, entropy_vs_gap(32, g))})
     >>> len(ax.lines), len(ax.collections)
     (1, 1)
+    >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     gaps = as_real_array(gaps, "gaps").ravel()
     entropies = as_real_array(entropies, "entropies").ravel()
@@ -1572,6 +1574,7 @@ def plot_argmax_by_position(bins: Any, hits: Any, ax: Any = None) -> Any:
     >>> ax = plot_argmax_by_position([0, 64, 128], {"n = 128": [0.9, 1.0]})
     >>> len(ax.lines)
     1
+    >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     edges = as_real_array(bins, "bins", low=0.0).ravel()
     ax = new_axes(ax, figsize=(8.0, 3.4))
