@@ -53,8 +53,8 @@ MAX_DENSE_N = 8192
 #: Floats in one block of logits, all heads together (2^21: 8 MiB in float32).
 _BLOCK_ENTRIES = 1 << 21
 
-#: Largest |logit| allowed, per dtype: ``exp`` of differences stays exact and sums stay finite.
-_MAX_LOGIT = {np.dtype(np.float32): 1e30, np.dtype(np.float64): 1e300}
+#: Largest |logit| allowed, per dtype: differences, squares and sums of logits stay finite.
+_MAX_LOGIT = {np.dtype(np.float32): 1e30, np.dtype(np.float64): 1e150}
 
 
 # --- validation (new checks for real heads; the shared ones are in _checks) ---
@@ -64,7 +64,13 @@ def _as_heads(value: Any, name: str) -> np.ndarray:
     """``value`` as a float array of shape (h, n, d): a 2-D array is one head."""
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of shape (heads, n, d) or (n, d), got {value!r}")
-    arr = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # e.g. a ragged nested list
+        raise TypeError(
+            f"{name} must be an array of shape (heads, n, d) or (n, d); numpy cannot convert "
+            f"it: {exc}"
+        ) from exc
     if arr.ndim == 2:
         arr = arr[None]
     if arr.ndim != 3:
@@ -113,8 +119,8 @@ def _check_logit_range(Q: np.ndarray, K: np.ndarray, scale: float) -> None:
     if not bound <= limit:
         raise ValueError(
             f"scale = {scale:g} times the largest |q| ({qmax:.3g}) and |k| ({kmax:.3g}) allows "
-            f"logits up to {bound:.3g}, beyond {limit:g} where {Q.dtype.name} softmax sums are "
-            "accurate; rescale Q, K or scale"
+            f"logits up to {bound:.3g}, beyond {limit:g} where the {Q.dtype.name} row statistics "
+            "stay finite; rescale Q, K or scale"
         )
 
 

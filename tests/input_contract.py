@@ -830,6 +830,8 @@ for _arg in ("Q", "K"):
          TypeError, ("complex",), allowed=_HEADS)
     _add("diagnose_heads", _arg, "`None`", lambda f=_hq: f(None), TypeError, ("None",),
          allowed=_HEADS)
+    _add("diagnose_heads", _arg, "ragged nested list", lambda f=_hq: f([[1.0, 2.0], [3.0]]),
+         TypeError, ("convert",), allowed=_HEADS)
 _add("diagnose_heads", "K", "shape (2, 8, 4), Q has (2, 8, 3)",
      lambda: _dh(K=np.ones((2, 8, 4))), ValueError, ("(2, 8, 4)", "(2, 8, 3)"), allowed=_HEADS)
 _add("diagnose_heads", "Q", "one token, shape (2, 1, 3) for Q and K",

@@ -202,3 +202,14 @@ def test_head_attention_is_the_masked_softmax(mask):
     W = np.exp(S - S.max(-1, keepdims=True))
     np.testing.assert_allclose(A, W / W.sum(-1, keepdims=True), rtol=1e-12, atol=1e-300)
     assert cb.head_attention(Q[0], K[0]).shape == (48, 48)
+
+
+@pytest.mark.parametrize("dtype,size", [(np.float64, 1e60), (np.float32, 1e12)])
+def test_huge_logits_stay_finite(dtype, size):
+    """Logits far beyond exp's range: one-hot attention, finite statistics."""
+    Q, K = _heads(2, 30, 4, seed=8, dtype=dtype)
+    d = cb.diagnose_heads(Q, K, scale=size)
+    for name, value in d.as_dict().items():
+        assert np.all(np.isfinite(value)), name
+    np.testing.assert_allclose(d.max_weight, 1.0)
+    np.testing.assert_allclose(d.entropy, 0.0, atol=1e-12)
