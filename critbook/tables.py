@@ -31,9 +31,10 @@ class HTMLTable:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        head = "".join(f'<th style="text-align:right">{esc(h)}</th>' for h in self.header)
+        cell = 'style="text-align:right; padding:0.15em 0.6em"'
+        head = "".join(f"<th {cell}>{esc(h)}</th>" for h in self.header)
         body = "".join(
-            "<tr>" + "".join(f'<td style="text-align:right">{esc(c)}</td>' for c in row) + "</tr>"
+            "<tr>" + "".join(f"<td {cell}>{esc(c)}</td>" for c in row) + "</tr>"
             for row in self.rows
         )
         cap = f"<caption>{esc(self.caption)}</caption>" if self.caption else ""
