@@ -288,6 +288,17 @@ class HeadDiagnosis:
         Mean cosine between distinct keys (the tractable model's :math:`\\rho`).
     key_cosine_centered : numpy.ndarray
         The same after subtracting the mean key, which leaves attention unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import critbook as cb
+    >>> Q, K = np.random.default_rng(1).standard_normal((2, 3, 64, 8))
+    >>> d = cb.diagnose_heads(Q, K, mask="causal")
+    >>> d.n, d.entropy.shape
+    (64, (3,))
+    >>> sorted(d.as_dict())[:3]
+    ['entropy', 'gamma', 'gap']
     """
 
     n: int
