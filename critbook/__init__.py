@@ -43,6 +43,7 @@ from .geometry import (
     rank_one_residual,
 )
 from .gradients import eta, eta_hutchinson, finite_difference_jacobian, jvp, layer_jacobian
+from .heads import HeadDiagnosis, diagnose_heads, entropy_vs_gap, head_attention
 from .scaling import (
     RegimeSegment,
     Rule,
@@ -141,4 +142,9 @@ __all__ = [
     "critical_depth_closed_form",
     "cap_fraction",
     "packing_dimension",
+    # real attention heads
+    "HeadDiagnosis",
+    "diagnose_heads",
+    "head_attention",
+    "entropy_vs_gap",
 ]

