@@ -166,7 +166,7 @@ def diagnose(
     that each row's largest score is its own and the key cosine ``rho``
     determines the critical scale. A trained head has its own queries and
     keys, shifts of the keys that leave its attention unchanged, and rarely
-    attends to itself: for real heads use ``diagnose_heads``, which works from
+    attends to itself: for real heads use :func:`critbook.diagnose_heads`, which works from
     a head's queries and keys and its logit scale.
 
     Measures the geometry of ``X`` (exact mean cosine in ``O(n d)``, a spread
