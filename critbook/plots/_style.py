@@ -1,0 +1,101 @@
+"""The book's figure style: regime colours, new axes and the shared axis decoration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from numpy.typing import ArrayLike
+
+from ..simplex import (
+    limit_self_weight,
+)
+
+if TYPE_CHECKING:  # matplotlib >= 3.8
+    from matplotlib.typing import ColorType
+
+
+__all__ = ["new_axes", "regime_colors", "decorate"]
+
+#: One colour per regime, used in every figure of the book.
+regime_colors = {
+    "subcritical": "#1f77b4",
+    "critical": "#2ca02c",
+    "supercritical": "#d62728",
+}
+
+REGIMES = ("subcritical", "critical", "supercritical")
+
+
+def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
+    """Return ``ax``, or the axes of a new figure of size ``figsize``."""
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def decorate(
+    ax: Axes,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    *,
+    legend: str | None = "best",
+    fontsize: str | None = "small",
+    outside: bool = False,
+    grid: str | None = "major",
+    **legend_options: object,
+) -> Axes:
+    """The book's axis decoration: labels, title, a frameless legend, a light grid.
+
+    ``None`` leaves a label or the title as it is. ``legend`` is the legend's
+    location (``None``: no legend); ``outside=True`` puts it to the right of
+    the axes. ``grid`` is ``"major"``, ``"both"`` or ``None`` (no grid).
+    """
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    if title is not None:
+        ax.set_title(title)
+    if legend is not None:
+        if outside:
+            legend_options["bbox_to_anchor"] = (1.01, 1.0)
+        ax.legend(loc=legend, frameon=False, fontsize=fontsize, **legend_options)
+    if grid is not None:
+        ax.grid(alpha=0.3, which=grid)
+    return ax
+
+
+def regimes(ratios: ArrayLike) -> list[str]:
+    """The regime of each ``gamma / gamma_c`` (a ratio is ``gamma`` at ``rho = 0``)."""
+    weights = np.atleast_1d(limit_self_weight(ratios, 0.0))
+    return [REGIMES[int(2 * w)] for w in weights]
+
+
+def ratio_palette(ratios: ArrayLike) -> list[ColorType]:
+    """Blue shades below gamma_c, green at it, red shades above (the regime colours)."""
+    ratios = np.atleast_1d(np.asarray(ratios, dtype=np.float64))
+    labels = regimes(ratios)
+    below = sorted({float(r) for r, g in zip(ratios, labels) if g == "subcritical"})
+    above = sorted({float(r) for r, g in zip(ratios, labels) if g == "supercritical"})
+    blues = mpl.colormaps["Blues"](np.linspace(0.95, 0.5, max(len(below), 1)))
+    reds = mpl.colormaps["Reds"](np.linspace(0.5, 0.95, max(len(above), 1)))
+    colors: list[ColorType] = []
+    for r, g in zip(ratios, labels):
+        if g == "critical":
+            colors.append(regime_colors["critical"])
+        elif g == "subcritical":
+            colors.append(blues[below.index(float(r))])
+        else:
+            colors.append(reds[above.index(float(r))])
+    return colors
+
+
+def n_colors(count: int) -> list[ColorType]:
+    cmap = mpl.colormaps["plasma"]
+    return [cmap(x) for x in np.linspace(0.05, 0.75, max(count, 1))]
