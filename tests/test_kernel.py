@@ -129,7 +129,7 @@ _RUN = textwrap.dedent(
     import hashlib, sys
     import numpy as np
     import critbook as cb
-    X = cb.gaussian_tokens(3000, 64, 0.3, rng=7)
+    X = cb.gaussian_tokens(1500, 64, 0.3, rng=7)
     out = []
     for dt in (np.float32, np.float64):
         Xd = X.astype(dt)

@@ -21,7 +21,8 @@ def _pair_ratios(X, beta):
     return (1 - (Yo @ Yo.T)[iu]) / (1 - (Y @ Y.T)[iu]), np.mean(np.diag(A))
 
 
-@pytest.mark.parametrize("n,d", [(200, 512), (400, 512), (800, 400), (1200, 600)])
+# Two of the chapter's rows (n = 200 ... 1200): fixed d and d growing with n.
+@pytest.mark.parametrize("n,d", [(200, 512), (800, 400)])
 def test_theorem_2_3_both_edges(n, d):
     X = cb.gaussian_tokens(n, d, RHO, rng=1)
     q1, q2, rho1, rho2 = cb.almost_simplex_constants(X)
@@ -43,7 +44,8 @@ def test_theorem_2_3_hypothesis_fails_at_small_d():
         assert cb.almost_simplex_constants(X)[2] < 0
 
 
-@pytest.mark.parametrize("n,d", [(200, 512), (1200, 512), (400, 200), (1200, 600)])
+# Exact eta costs O(n^3) at d^2 > n: three of the chapter's rows.
+@pytest.mark.parametrize("n,d", [(200, 512), (400, 200), (800, 400)])
 def test_theorem_2_5_supercritical_band(n, d):
     # eta (exact) above the window lies in [(1 - 1/d)/q2, (1 - 1/d)/q1].
     X = cb.gaussian_tokens(n, d, RHO, rng=5)
