@@ -46,10 +46,10 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int, check_rho
 from .attention import attention_entropy, attention_layer
+from .geometry import iterate_layers, max_attention_weight, mean_cosine
 from .gradients import simplex_eta, simplex_eta_limit
-from .geometry import collapse_metrics, iterate_layers, max_attention_weight, mean_cosine
 from .scaling import calibrated_ratio, critical_beta, practical_rules, regime_segments
 from .simplex import (
     critical_gamma,
@@ -210,7 +210,14 @@ LOADER_JS = """(function () {
       delete s.hconcat;
     }
     (s.vconcat || []).forEach(function (p) { p.width = Math.max(180, Math.min(w, width - 75)); });
-    if (!s.hconcat && !s.vconcat && s.width) { s.width = Math.max(180, Math.min(s.width, width - 75)); }
+    if (!s.hconcat && !s.vconcat && s.width) {
+      s.width = Math.max(180, Math.min(s.width, width - 75));
+    }
+    if (width < 560) {  // a phone: legends in columns, a long title cut to the width
+      s.config = s.config || {};
+      s.config.legend = Object.assign({}, s.config.legend, {direction: "vertical"});
+      s.config.title = Object.assign({}, s.config.title, {limit: width - 20});
+    }
     return s;
   }
   var view = null, stacked = null;
@@ -258,6 +265,9 @@ LOADER_JS = """(function () {
 # the theme's text colour.
 STYLE = """<style>
 .critbook-live { margin: 0.5rem 0 1rem; color: var(--pst-color-text-base, #222); }
+/* The theme puts HTML outputs on a light slab in dark mode; the chart follows the theme instead. */
+html[data-theme=dark] .bd-content div.cell_output .text_html:has(.critbook-live) {
+  background-color: transparent !important; padding: 0 !important; }
 .critbook-live .vega-embed { width: 100%; }
 .critbook-live .vega-bindings { display: flex; flex-wrap: wrap; gap: 0.1rem 1.5rem;
   margin-top: 0.4rem; font-size: 0.9rem; }
@@ -383,7 +393,8 @@ def _curves(
         datasets[key] = data.rows(names, by)
     values = data.grids[x]
     condition = " && ".join(
-        f"datum.{b} == {params[b]}" if data.grids[b].dtype.kind in "US"
+        f"datum.{b} == {params[b]}"
+        if data.grids[b].dtype.kind in "US"
         else _matches(b, params[b], data.grids[b])
         for b in by
     )
@@ -415,11 +426,12 @@ def _regime_scale() -> Any:
 
 
 def _finish(chart: Any, title: str) -> Any:
-    return chart.properties(
-        title=title, usermeta={"panelWidth": PANEL_WIDTH}
-    ).configure_axis(labelFontSize=11, titleFontSize=12).configure_title(
-        fontSize=13, anchor="start"
-    ).configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom")
+    return (
+        chart.properties(title=title, usermeta={"panelWidth": PANEL_WIDTH})
+        .configure_axis(labelFontSize=11, titleFontSize=12)
+        .configure_title(fontSize=13, anchor="start")
+        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom")
+    )
 
 
 def _regime_code(names: Any) -> np.ndarray:
@@ -431,8 +443,10 @@ def _regime_code(names: Any) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 
-def rank_collapse_data(depth: int = 10, d: int = 32, d_deep: int = 64, rho: float = 0.3) -> LiveData:
-    """Attention statistics of random tokens over ``n = 2^4 ... 2^10`` and ``beta = 0 ... 12``.
+def rank_collapse_data(
+    depth: int = 8, d: int = 32, d_deep: int = 64, rho: float = 0.3
+) -> LiveData:
+    """Attention statistics of random tokens, ``n = 2^4 ... 2^10``, fixed ``beta = 0, 1, ..., 12``.
 
     For each ``n``: tokens uniform on the sphere of ``R^d`` (seed ``n``) give
     the mean row entropy (:func:`critbook.attention_entropy`) and the mean
@@ -440,11 +454,11 @@ def rank_collapse_data(depth: int = 10, d: int = 32, d_deep: int = 64, rho: floa
     ``beta``; Gaussian tokens in ``R^d_deep`` with cosine ``rho`` (seed ``n``)
     pass through ``depth`` layers at that ``beta`` without residual
     (:func:`critbook.iterate_layers`) and give the mean cosine of every layer
-    (:func:`critbook.collapse_metrics`).
+    (:func:`critbook.mean_cosine`).
 
     Parameters
     ----------
-    depth : int, default 10
+    depth : int, default 8
         Number of layers, in ``[1, 30]``.
     d, d_deep : int, default 32, 64
         Dimensions of the two token sets, in ``[2, 512]``.
@@ -462,13 +476,14 @@ def rank_collapse_data(depth: int = 10, d: int = 32, d_deep: int = 64, rho: floa
     --------
     >>> data = rank_collapse_data(depth=2)
     >>> data.arrays["cosine"].shape
-    (7, 25, 3)
+    (7, 13, 3)
     """
     depth = check_int(depth, "depth", low=1, high=30)
     d = check_int(d, "d", low=2, high=512)
     d_deep = check_int(d_deep, "d_deep", low=2, high=512)
+    rho = check_rho(rho)
     log2n = grid(4, 10, 1)
-    betas = grid(0.0, 12.0, 0.5)
+    betas = grid(0.0, 12.0, 1.0)
     layers = grid(0, depth, 1)
     entropy = np.empty((betas.size, log2n.size))
     max_weight = np.empty_like(entropy)
@@ -481,7 +496,7 @@ def rank_collapse_data(depth: int = 10, d: int = 32, d_deep: int = 64, rho: floa
             entropy[b, k] = attention_entropy(X, beta).mean()
             max_weight[b, k] = max_attention_weight(X, beta).mean()
             trajectory = iterate_layers(X0, [beta] * depth)
-            cosine[k, b] = collapse_metrics(trajectory)["mean_cosine"]
+            cosine[k, b] = [mean_cosine(Y) for Y in trajectory]
     return LiveData(
         grids={"log2n": log2n, "beta": betas, "layer": layers},
         arrays={"entropy": entropy, "log10_max_weight": np.log10(max_weight), "cosine": cosine},
@@ -517,12 +532,29 @@ def rank_collapse_figure(data: LiveData | None = None) -> LiveFigure:
     p_n = _slider("log2n", data.grids["log2n"], 8, "log\u2082 n")
     p_beta = _slider("beta", data.grids["beta"], 4.0, "\u03b2 (fixed)")
     # Left panel: entropy over n (x axis: log n in nats).
-    base = _curves(datasets, data, ["entropy", "log10_max_weight"], ("beta",), {"beta": "beta"}, "log2n")
+    base = _curves(
+        datasets, data, ["entropy", "log10_max_weight"], ("beta",), {"beta": "beta"}, "log2n"
+    )
     base = base.transform_calculate(log_n=f"datum.log2n * {ln2!r}")
     x = alt.X("log_n:Q", title="log n", scale=alt.Scale(domain=[2.5, 7.25]))
     y = alt.Y("entropy:Q", title="mean row entropy H (nats)", scale=alt.Scale(domain=[0, 7.25]))
-    ceiling = base.mark_line(color=REFERENCE, strokeDash=[5, 3]).encode(x=x, y="log_n:Q")
-    curve = base.mark_line(point=True, color=REGIME_COLORS[0]).encode(x=x, y=y)
+    dash = alt.StrokeDash(
+        "kind_:N",
+        title=None,
+        scale=alt.Scale(
+            domain=["mean entropy at \u03b2", "log n (uniform attention)"], range=[[1, 0], [5, 3]]
+        ),
+    )
+    ceiling = (
+        base.transform_calculate(kind_="'log n (uniform attention)'")
+        .mark_line(color=REFERENCE)
+        .encode(x=x, y="log_n:Q", strokeDash=dash)
+    )
+    curve = (
+        base.transform_calculate(kind_="'mean entropy at \u03b2'")
+        .mark_line(point=True, color=REGIME_COLORS[0])
+        .encode(x=x, y=y, strokeDash=dash)
+    )
     here = base.transform_filter(_matches("log2n", "log2n", data.grids["log2n"]))
     marker = here.mark_point(size=120, filled=True, color=REGIME_COLORS[2]).encode(x=x, y=y)
     text = (
@@ -535,10 +567,11 @@ def rank_collapse_figure(data: LiveData | None = None) -> LiveFigure:
     ).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
     # Right panel: mean cosine over depth.
     deep = _curves(
-        datasets,
-        data, ["cosine"], ("log2n", "beta"), {"log2n": "log2n", "beta": "beta"}, "layer"
+        datasets, data, ["cosine"], ("log2n", "beta"), {"log2n": "log2n", "beta": "beta"}, "layer"
     )
-    xl = alt.X("layer:Q", title="layer", scale=alt.Scale(domain=[0, float(data.grids["layer"][-1])]))
+    xl = alt.X(
+        "layer:Q", title="layer", scale=alt.Scale(domain=[0, float(data.grids["layer"][-1])])
+    )
     yc = alt.Y("cosine:Q", title="mean cosine of the tokens", scale=alt.Scale(domain=[0, 1]))
     cos_line = deep.mark_line(point=True, color=REGIME_COLORS[0]).encode(x=xl, y=yc)
     last = deep.transform_filter(f"datum.layer == {float(data.grids['layer'][-1])!r}")
@@ -549,7 +582,7 @@ def rank_collapse_figure(data: LiveData | None = None) -> LiveFigure:
     chart = alt.hconcat(left, right).add_params(p_n, p_beta)
     chart = _finish(
         chart,
-        "Fixed \u03b2: attention flattens with n, tokens collapse with depth",
+        "Fixed \u03b2: flattening with n, collapse with depth",
     )
     return LiveFigure(chart, data, "rank-collapse", datasets)
 
@@ -636,7 +669,11 @@ def tractable_figure(data: LiveData | None = None) -> LiveFigure:
         "kind_:N",
         title=None,
         scale=alt.Scale(
-            domain=["closed form (simplex_layer)", "simulated (simplex_tokens)", "\u03c1\u2032 = \u03c1"],
+            domain=[
+                "closed form (simplex_layer)",
+                "simulated (simplex_tokens)",
+                "\u03c1\u2032 = \u03c1",
+            ],
             range=[REGIME_COLORS[0], REGIME_COLORS[2], REFERENCE],
         ),
     )
@@ -652,7 +689,8 @@ def tractable_figure(data: LiveData | None = None) -> LiveFigure:
     here_curve = curve.transform_filter(_matches("rho", "rho", data.grids["rho"]))
     ring = here_sim.mark_point(size=220, color=REGIME_COLORS[2], strokeWidth=2).encode(x=x, y=y)
     text = (
-        "'\u03c1 = ' + format(datum.rho, '.2f') + ': \u03c1\u2032 = ' + format(datum.rho_out, '.4f')"
+        "'\u03c1 = ' + format(datum.rho, '.2f') + ': \u03c1\u2032 = '"
+        " + format(datum.rho_out, '.4f')"
         " + ' (closed form)'"
     )
     text2 = "'simulated: ' + format(datum.simulated, '.4f')"
@@ -735,7 +773,9 @@ def phase_data() -> LiveData:
 
 
 def phase_figure(data: LiveData | None = None) -> LiveFigure:
-    """Live figure of the phase-transition chapter (sliders ``log10 n``, ``gamma``, ``rho``, ``alpha``).
+    """Live figure of the phase-transition chapter: self weight and ``rho'`` against ``gamma``.
+
+    Sliders: ``log10 n``, ``gamma``, ``rho`` and ``alpha``.
 
     Left: the self weight ``A_ii`` against ``gamma`` at the chosen ``n`` and
     ``rho``, and its limit as ``n -> infinity`` (0 below ``gamma_c``, 1/2 at
@@ -761,7 +801,9 @@ def phase_figure(data: LiveData | None = None) -> LiveFigure:
     x = alt.X("gamma:Q", title="\u03b3  (\u03b2 = \u03b3 log n)", scale=alt.Scale(domain=[0, 8]))
     colour = alt.Color("regime_:N", scale=_regime_scale(), title="regime at the chosen \u03b3")
     names = f"{list(REGIMES)!r}[datum.regime]"
-    rows_c = [{"rho": float(r), "gamma_c": float(c)} for r, c in zip(g["rho"], data.arrays["gamma_c"])]
+    rows_c = [
+        {"rho": float(r), "gamma_c": float(c)} for r, c in zip(g["rho"], data.arrays["gamma_c"])
+    ]
     gc = (
         alt.Chart(alt.Data(values=rows_c))
         .transform_filter(_matches("rho", "rho", g["rho"]))
@@ -820,9 +862,9 @@ def phase_figure(data: LiveData | None = None) -> LiveFigure:
         rho_line,
         limits.mark_line(color=REFERENCE, strokeDash=[5, 3]).encode(x=x, y="rho_out_limit:Q"),
         ro.mark_line(color=REGIME_COLORS[0]).encode(x=x, y=y_ro),
-        ro.transform_filter(at_gamma).mark_point(size=110, filled=True, color="#555").encode(
-            x=x, y=y_ro
-        ),
+        ro.transform_filter(at_gamma)
+        .mark_point(size=110, filled=True, color="#8a8a8a")
+        .encode(x=x, y=y_ro),
         _readout(ro.transform_filter(at_gamma), "'\u03c1\u2032 = ' + format(datum.rho_out, '.3f')"),
         _readout(
             limits.transform_filter(at_gamma),
@@ -907,9 +949,11 @@ def gradients_figure(data: LiveData | None = None) -> LiveFigure:
     limit = _curves(
         datasets, data, ["eta_limit"], ("rho", "alpha"), {"rho": "rho", "alpha": "alpha"}, "ratio"
     )
-    critical = alt.Chart(alt.Data(values=[{"ratio": 1.0}])).mark_rule(
-        color=REFERENCE, strokeDash=[2, 2]
-    ).encode(x="ratio:Q")
+    critical = (
+        alt.Chart(alt.Data(values=[{"ratio": 1.0}]))
+        .mark_rule(color=REFERENCE, strokeDash=[2, 2])
+        .encode(x="ratio:Q")
+    )
     y_eta = alt.Y("eta:Q", title="\u03b7 = \u2016J\u2016\u00b2_F / (n d)")
     here = curves.transform_filter(at)
     left = alt.layer(
@@ -919,7 +963,8 @@ def gradients_figure(data: LiveData | None = None) -> LiveFigure:
         here.mark_point(size=110, filled=True, color=REGIME_COLORS[2]).encode(x=x, y=y_eta),
         _readout(
             here,
-            "'n = 10^' + format(log10n, '.1f') + ', \u03b3/\u03b3_c = ' + format(datum.ratio, '.2f')"
+            "'n = 10^' + format(log10n, '.1f') + ', \u03b3/\u03b3_c = '"
+            " + format(datum.ratio, '.2f')"
             " + ': \u03b7 = ' + format(datum.eta, '.4f')",
         ),
         _readout(
@@ -929,7 +974,8 @@ def gradients_figure(data: LiveData | None = None) -> LiveFigure:
         ),
     ).properties(width=PANEL_WIDTH, height=PANEL_HEIGHT)
     y_lam = alt.Y(
-        "angle_ratio:Q", title="angle ratio \u03bb = (1 \u2212 \u03c1\u2032)/(1 \u2212 \u03c1)",
+        "angle_ratio:Q",
+        title="angle ratio \u03bb = (1 \u2212 \u03c1\u2032)/(1 \u2212 \u03c1)",
         scale=alt.Scale(domain=[0, 1]),
     )
     right = alt.layer(
@@ -1043,7 +1089,9 @@ def practice_figure(data: LiveData | None = None) -> LiveFigure:
     p_n = _slider("log10n", g["log10n"], 6.0, "log\u2081\u2080 n")
     by = ("rule", "log2L", "rho")
     params = {b: b for b in by}
-    x = alt.X("log10n:Q", title="log\u2081\u2080 n (context length)", scale=alt.Scale(domain=[3, 9]))
+    x = alt.X(
+        "log10n:Q", title="log\u2081\u2080 n (context length)", scale=alt.Scale(domain=[3, 9])
+    )
     y = alt.Y("beta:Q", title="scaling factor \u03b2\u2099")
     curve = _curves(datasets, data, ["beta", "regime"], by, params, "log10n").transform_calculate(
         regime_=f"{list(REGIMES)!r}[datum.regime]"
@@ -1084,7 +1132,7 @@ def practice_figure(data: LiveData | None = None) -> LiveFigure:
             curve.transform_calculate(kind_="'\u03b2\u2099 of the rule'")
             .mark_line(color=REGIME_COLORS[0], strokeWidth=2)
             .encode(x=x, y=y, strokeDash=dash),
-            here.mark_point(size=110, filled=True, color="#555").encode(x=x, y=y),
+            here.mark_point(size=110, filled=True, color="#8a8a8a").encode(x=x, y=y),
             _readout(
                 here,
                 "'n = 10^' + format(datum.log10n, '.2f') + ': \u03b2\u2099 = '"

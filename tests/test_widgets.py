@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
 import critbook as cb  # noqa: E402
-from critbook.widgets import RANGES, Explorer  # noqa: E402
+from critbook.widgets import Explorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")

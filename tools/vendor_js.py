@@ -220,7 +220,7 @@ def _check_vendored(app, config) -> None:
 
     logger = logging.getLogger(__name__)
     if is_vendored():
-        logger.info("vendor_js: MathJax, widget and Vega JavaScript served from the site (/vendor/).")
+        logger.info("vendor_js: MathJax, widget and Vega JavaScript served from /vendor/.")
         # The kernels that run the chapters inherit this: critbook.live.LiveFigure then writes
         # HTML that loads Vega from /vendor/ instead of Altair's default (CDN) output.
         os.environ["CRITBOOK_LIVE"] = "site"
