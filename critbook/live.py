@@ -278,6 +278,7 @@ html[data-theme=dark] .bd-content div.cell_output .text_html:has(.critbook-live)
   gap: 0 0.9rem; }
 .critbook-live .vega-bind-radio label { display: inline-flex; align-items: center;
   min-height: 44px; margin: 0 0 0 0.3rem; }
+@media print { .critbook-live .vega-bindings { display: none; } }
 .critbook-live input[type=range] { width: 11rem; max-width: 55vw; height: 44px;
   margin: 0; accent-color: #1f77b4; touch-action: pan-y; }
 .critbook-live input[type=radio] { width: 1.25rem; height: 1.25rem; }
@@ -333,7 +334,8 @@ class LiveFigure:
         return (
             f'{STYLE}\n<div class="critbook-live" id="{html.escape(element)}"'
             f' data-critbook-live="{html.escape(self.name)}">'
-            '<div class="critbook-live-chart">Loading the live figure...</div></div>\n'
+            '<div class="critbook-live-chart"><noscript>This figure needs JavaScript; the'
+            " chapter's static figures show the same quantities.</noscript></div></div>\n"
             f'<script type="application/json" id="{html.escape(element)}-spec">{spec}</script>\n'
             f"<script>{script}</script>"
         )
