@@ -5,7 +5,9 @@
 For each chapter with a live figure, served by ``python -m http.server``-style static serving on
 127.0.0.1 (and once from ``file://``):
 
-* first chart: milliseconds from navigation start until the chart is drawn (budget 1000 ms);
+* first chart: milliseconds from navigation start until the chart is drawn, beside the page's own
+  DOMContentLoaded and load events, when the libraries were ready and the chart's own work
+  (budget: drawn within 1 s of the page's load);
 * slider move: from the input event to the end of the redraw (the Vega view has run and the next
   frame is painted), over ``--moves`` random settings of every slider (budget: median 50 ms,
   95th percentile 100 ms);
@@ -49,6 +51,16 @@ ARGS = [
     "--no-first-run",
 ]
 
+# Milliseconds from navigation start: the chart drawn; the page's DOMContentLoaded and load
+# events; the three libraries loaded and run; the chart's own work (embed start to drawn).
+TIMING_JS = """() => {
+  const el = document.querySelector('.critbook-live');
+  const nav = performance.getEntriesByType('navigation')[0];
+  return {drawn: +el.dataset.drawnMs, dcl: nav.domContentLoadedEventEnd,
+          load: nav.loadEventEnd, libs: window.critbookVegaReadyMs || 0,
+          own: +el.dataset.drawnMs - +el.dataset.embedStartMs};
+}"""
+
 MOVE_JS = """async ([steps, seed]) => {
   const el = document.querySelector('.critbook-live');
   const view = el.critbookView;
@@ -71,9 +83,13 @@ MOVE_JS = """async ([steps, seed]) => {
 }"""
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 def _serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    handler = functools.partial(_Quiet, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
@@ -119,13 +135,7 @@ def main() -> None:
                     "() => document.querySelector('.critbook-live')?.dataset.ready === '1'",
                     timeout=30_000,
                 )
-                first.append(
-                    float(
-                        page.evaluate(
-                            "() => document.querySelector('.critbook-live').dataset.drawnMs"
-                        )
-                    )
-                )
+                first.append(page.evaluate(TIMING_JS))
                 context.close()
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
@@ -149,43 +159,49 @@ def main() -> None:
                 from_file = "no"
             page.close()
             p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            timing = {k: statistics.median(t[k] for t in first) for k in first[0]}
             rows.append(
-                (
-                    path,
-                    statistics.median(first),
-                    max(first),
-                    statistics.median(times),
-                    p95,
-                    len(times),
-                    raw,
-                    gz,
-                    from_file,
-                )
+                (path, timing, statistics.median(times), p95, len(times), raw, gz, from_file)
             )
         browser.close()
     server.shutdown()
     vendor_raw = sum((site / v).stat().st_size for v in VENDOR)
     vendor_gz = sum(len(gzip.compress((site / v).read_bytes(), 9)) for v in VENDOR)
 
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} (2 cores)")
     print(
-        f"{'page':32} {'first ms':>9} {'(max)':>6} {'move med':>9} {'p95':>6} {'moves':>6}"
-        f" {'data kB':>8} {'gz kB':>6} {'file://':>7}"
+        f"{'page':32} {'drawn':>6} {'DCL':>6} {'load':>6} {'libs':>6} {'own':>5}"
+        f" {'move med':>8} {'p95':>5} {'moves':>5} {'data kB':>7} {'gz kB':>5} {'file://':>7}"
     )
-    for path, first, worst, med, p95, count, raw, gz, from_file in rows:
+    for path, t, med, p95, count, raw, gz, from_file in rows:
         print(
-            f"{path:32} {first:9.0f} {worst:6.0f} {med:9.1f} {p95:6.1f} {count:6d}"
-            f" {raw / 1e3:8.0f} {gz / 1e3:6.0f} {from_file:>7}"
+            f"{path:32} {t['drawn']:6.0f} {t['dcl']:6.0f} {t['load']:6.0f} {t['libs']:6.0f}"
+            f" {t['own']:5.0f} {med:8.1f} {p95:5.1f} {count:5d} {raw / 1e3:7.0f} {gz / 1e3:5.0f}"
+            f" {from_file:>7}"
         )
+    print(
+        "(ms from navigation start, median of 3 cold loads: drawn = first chart drawn; DCL and"
+        " load = the page's events; libs = Vega loaded and run; own = the chart's embed and"
+        " first render)"
+    )
     print(
         f"vendored Vega, Vega-Lite, Vega-Embed (once per site, cached): "
         f"{vendor_raw / 1e6:.2f} MB, {vendor_gz / 1e3:.0f} kB gzipped"
     )
     print(f"requests to other hosts: {len(external)}" + (f" {external[:5]}" if external else ""))
-    ok = all(r[2] < 1000 and r[3] <= 50 and r[4] <= 100 and r[7] <= 1e6 for r in rows)
-    print(
-        "budgets (first < 1 s, move median <= 50 ms, p95 <= 100 ms, data <= 1 MB gz):",
-        "met" if ok and not external else "NOT met",
-    )
+    checks = {
+        "first chart drawn <= 1 s after the page's load event": all(
+            r[1]["drawn"] - r[1]["load"] <= 1000 for r in rows
+        ),
+        "first chart drawn <= 1 s after navigation start": all(r[1]["drawn"] <= 1000 for r in rows),
+        "slider move median <= 50 ms": all(r[2] <= 50 for r in rows),
+        "slider move p95 <= 100 ms": all(r[3] <= 100 for r in rows),
+        "data per page <= 1 MB gzipped": all(r[6] <= 1e6 for r in rows),
+        "no request to another host": not external,
+        "works from file://": all(r[7] == "yes" for r in rows),
+    }
+    for name, ok in checks.items():
+        print(f"  {'met    ' if ok else 'NOT met'}  {name}")
 
 
 if __name__ == "__main__":
