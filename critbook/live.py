@@ -457,9 +457,7 @@ def _regime_code(names: Any) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 
-def rank_collapse_data(
-    depth: int = 8, d: int = 32, d_deep: int = 64, rho: float = 0.3
-) -> LiveData:
+def rank_collapse_data(depth: int = 8, d: int = 32, d_deep: int = 64, rho: float = 0.3) -> LiveData:
     """Attention statistics of random tokens, ``n = 2^4 ... 2^10``, fixed ``beta = 0, 1, ..., 12``.
 
     For each ``n``: tokens uniform on the sphere of ``R^d`` (seed ``n``) give
@@ -555,6 +553,7 @@ def rank_collapse_figure(data: LiveData | None = None) -> LiveFigure:
     dash = alt.StrokeDash(
         "kind_:N",
         title=None,
+        legend=alt.Legend(symbolType="stroke"),
         scale=alt.Scale(
             domain=["mean entropy at \u03b2", "log n (uniform attention)"], range=[[1, 0], [5, 3]]
         ),
@@ -1132,6 +1131,7 @@ def practice_figure(data: LiveData | None = None) -> LiveFigure:
     dash = alt.StrokeDash(
         "kind_:N",
         title=None,
+        legend=alt.Legend(symbolType="stroke"),
         scale=alt.Scale(
             domain=["\u03b2\u2099 of the rule", "critical log n / (1 \u2212 \u03c1)"],
             range=[[1, 0], [5, 3]],
