@@ -46,20 +46,31 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_int, check_rho
-from .attention import attention_entropy, attention_layer
-from .geometry import iterate_layers, max_attention_weight, mean_cosine
-from .gradients import simplex_eta, simplex_eta_limit
-from .scaling import calibrated_ratio, critical_beta, practical_rules, regime_segments
-from .simplex import (
+# The public API (robust to moves of functions between modules); critbook/__init__.py does
+# not import this module, so the package is fully initialised when it runs.
+from . import (
+    attention_entropy,
+    attention_layer,
+    calibrated_ratio,
+    critical_beta,
     critical_gamma,
+    gaussian_tokens,
+    iterate_layers,
+    max_attention_weight,
+    mean_cosine,
+    practical_rules,
     regime,
+    regime_segments,
     simplex_angle_ratio,
+    simplex_eta,
+    simplex_eta_limit,
     simplex_layer,
     simplex_limit,
     simplex_self_weight,
+    simplex_tokens,
+    uniform_sphere_tokens,
 )
-from .tokens import gaussian_tokens, simplex_tokens, uniform_sphere_tokens
+from ._checks import check_int, check_rho
 
 __all__ = [
     "LiveData",
