@@ -1,11 +1,12 @@
-"""Serve the site's JavaScript (MathJax, RequireJS, the widget manager) from the site itself.
+"""Serve the site's JavaScript (MathJax, RequireJS, the widget manager, Vega) from the site itself.
 
 By default a Jupyter Book page loads MathJax and the widget JavaScript from CDNs, so with no
 internet (a reader offline, a strict firewall, our CI) no equation is typeset and no widget is
 drawn. This file does two jobs:
 
 * ``python tools/vendor_js.py`` (run by ``make book`` and ``make test``) takes pinned releases of
-  ``mathjax``, ``requirejs`` and ``@jupyter-widgets/html-manager`` from the npm registry with
+  ``mathjax``, ``requirejs``, ``@jupyter-widgets/html-manager`` and, for the live figures of
+  :mod:`critbook.live`, ``vega``, ``vega-lite`` and ``vega-embed`` from the npm registry with
   ``npm pack`` and unpacks the files the site needs into ``_vendor/vendor/`` (ignored by git, never
   committed). It is idempotent: a second run with the same pins only checks a stamp file. Without
   npm, or if the registry cannot be reached, it prints a line saying the site falls back to the
@@ -19,6 +20,10 @@ drawn. This file does two jobs:
   for its fonts under ``chapters/@jupyter-widgets/...`` (a RequireJS path now maps them to
   ``/vendor/``); ipywidgets 8 calls the MathJax 2 API, absent from MathJax 3 (forwarded); and
   sphinx-thebe's inline configuration is emitted twice (``const`` redeclared: deduplicated).
+  When the files are there it also sets ``CRITBOOK_LIVE=site`` in the environment, which the
+  kernels running the chapters inherit: the live figures of :mod:`critbook.live` are then written
+  as HTML that loads Vega, Vega-Lite and Vega-Embed from ``/vendor/`` (otherwise they keep
+  Altair's own output, which loads them from a CDN).
 
 ``_vendor/`` is published at the site root through ``html_extra_path``, so the files are served
 as ``/vendor/...``. Sphinx prefixes non-URL script paths with ``_static/`` and then makes them
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -47,6 +53,10 @@ PACKAGES = {
     "mathjax": "3.2.2",
     "requirejs": "2.3.8",
     "@jupyter-widgets/html-manager": "1.0.15",
+    # The live figures (critbook/live.py): Vega-Lite matching Altair 6.3's schema (v6.4.1).
+    "vega": "6.4.0",
+    "vega-lite": "6.4.1",
+    "vega-embed": "7.3.0",
 }
 
 # What each package contributes: (path inside the npm tarball, destination under vendor/).
@@ -69,6 +79,16 @@ LAYOUT = {
     "@jupyter-widgets/html-manager": [
         ("dist", "html-manager/dist"),  # embed-amd.js, its CSS and fonts (source maps dropped)
     ],
+    # UMD builds, loaded by the live figures' own loader (critbook.live) on the pages that have one.
+    "vega": [("build/vega.min.js", "vega/vega.min.js"), ("LICENSE", "vega/LICENSE")],
+    "vega-lite": [
+        ("build/vega-lite.min.js", "vega-lite/vega-lite.min.js"),
+        ("LICENSE", "vega-lite/LICENSE"),
+    ],
+    "vega-embed": [
+        ("build/vega-embed.min.js", "vega-embed/vega-embed.min.js"),
+        ("LICENSE", "vega-embed/LICENSE"),
+    ],
 }
 
 # The files whose presence the Sphinx extension checks, and the URLs it configures.
@@ -76,7 +96,10 @@ LAYOUT = {
 MATHJAX = "vendor/mathjax/tex-mml-chtml.js"
 REQUIREJS = "vendor/requirejs/require.js"
 HTML_MANAGER = "vendor/html-manager/dist/embed-amd.js"
-REQUIRED = [MATHJAX, REQUIREJS, HTML_MANAGER]
+# The live figures load these three from the page's content root (see critbook.live.LOADER_JS).
+VEGA = ["vendor/vega/vega.min.js", "vendor/vega-lite/vega-lite.min.js",
+        "vendor/vega-embed/vega-embed.min.js"]
+REQUIRED = [MATHJAX, REQUIREJS, HTML_MANAGER, *VEGA]
 
 
 def _pins_digest() -> str:
@@ -197,7 +220,10 @@ def _check_vendored(app, config) -> None:
 
     logger = logging.getLogger(__name__)
     if is_vendored():
-        logger.info("vendor_js: MathJax and widget JavaScript served from the site (/vendor/).")
+        logger.info("vendor_js: MathJax, widget and Vega JavaScript served from /vendor/.")
+        # The kernels that run the chapters inherit this: critbook.live.LiveFigure then writes
+        # HTML that loads Vega from /vendor/ instead of Altair's default (CDN) output.
+        os.environ["CRITBOOK_LIVE"] = "site"
         # RequireJS first, then its configuration, then the widget manager.
         scripts = {}
         for path, attributes in config.nb_ipywidgets_js.items():
