@@ -21,6 +21,7 @@ import numpy as np
 from ._checks import check_int, check_real
 from .attention import attention_layer, normalize
 from .geometry import mean_cosine
+from .plots import regime_colors
 from .simplex import critical_gamma, regime, simplex_layer, simplex_limit, simplex_self_weight
 
 __all__ = ["Explorer"]
@@ -38,12 +39,6 @@ _LABELS = {
     "gamma": "gamma",
     "rho": "rho",
     "alpha": "alpha",
-}
-
-_REGIME_COLORS = {
-    "subcritical": "#1f77b4",
-    "critical": "#2ca02c",
-    "supercritical": "#d62728",
 }
 
 #: Radius at which output directions are drawn in the token panel.
@@ -188,7 +183,7 @@ class Explorer:
         ax_w, ax_r, ax_t = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 1.0, 0.8]})
         g = self._gammas
         nan = np.full_like(g, np.nan)
-        crit = _REGIME_COLORS["critical"]
+        crit = regime_colors["critical"]
 
         # Panel 1: the self weight.
         (curve_w,) = ax_w.plot(g, nan, color="0.2", lw=2, label="finite $n$")
@@ -350,7 +345,7 @@ class Explorer:
         v, p, a = self.values, self.params, self.artists
         g = self._gammas
         gc = v["gamma_c"]
-        color = _REGIME_COLORS[v["regime"]]
+        color = regime_colors[v["regime"]]
         below = g < gc
         # Limits as steps, broken at gamma_c (NaN), with the critical value as a dot.
         step_w = np.where(below, 0.0, 1.0)
