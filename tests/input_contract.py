@@ -1,8 +1,8 @@
 """The input contract of critbook's public functions: one declarative row per argument.
 
 Single source of truth for the validation tests (``tests/test_robustness.py``
-tries every row) and for the "Inputs and errors" table of the API reference page
-(rendered by :func:`markdown_table`).
+tries every row) and for the "Allowed values" lines of the API reference page
+(rendered by :func:`allowed_rst`, inserted by ``tools/critbook_api.py``).
 
 Each :class:`Case` holds the function name (in ``critbook``), the argument, the
 allowed values, a short description of the bad value, a callable making the
@@ -26,6 +26,8 @@ arguments, or a documented entry in :data:`EXEMPT` (plain records).
 from __future__ import annotations
 
 import functools
+import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +36,7 @@ import numpy as np
 
 import critbook as cb
 
-__all__ = ["Case", "CASES", "EXEMPT", "markdown_table"]
+__all__ = ["Case", "CASES", "EXEMPT", "allowed_rst", "allowed_values"]
 
 
 @dataclass(frozen=True)
@@ -808,34 +810,57 @@ _add("diagnose", "quantiles", "`(0.1, nan)`", lambda: _dg(quantiles=(0.1, NAN)),
 
 
 # ---------------------------------------------------------------------------
-# The table
+# The "Allowed values" lines of the API reference
 # ---------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+def allowed_values() -> dict[str, list[tuple[str, str]]]:
+    """The allowed values of every checked argument, by function: ``{function: [(argument, text)]}``.
 
-
-def markdown_table() -> str:
-    """The contract as a Markdown table: function | argument | allowed | bad value tried | raises.
-
-    Rows with the same function, argument and exception are merged, their bad
-    values listed together.
+    Functions in the order of their first row, arguments in the order of the
+    function's signature; an argument with several rows (a family's check and a
+    limit of the function's own) gets their texts joined by ``"; "``.
     """
-    groups: dict[tuple[str, str, str], list[Case]] = {}
+    texts: dict[str, dict[str, list[str]]] = {}
     for c in CASES:
-        groups.setdefault((c.function, c.argument, c.error.__name__), []).append(c)
-    lines = [
-        "| function | argument | allowed | bad value tried | raises |",
-        "|---|---|---|---|---|",
-    ]
-    for (function, argument, error), cases in groups.items():
-        allowed = "; ".join(dict.fromkeys(c.allowed for c in cases if c.allowed))
-        tried = "; ".join(dict.fromkeys(c.bad_value for c in cases))
-        lines.append(
-            f"| `{function}` | `{argument}` | {_cell(allowed)} | {_cell(tried)} | `{error}` |"
-        )
-    return "\n".join(lines)
+        texts.setdefault(c.function, {}).setdefault(c.argument, [])
+        if c.allowed and c.allowed not in texts[c.function][c.argument]:
+            texts[c.function][c.argument].append(c.allowed)
+    result = {}
+    for function, arguments in texts.items():
+        order = list(inspect.signature(getattr(cb, function)).parameters)
+        names = sorted(arguments, key=lambda a: order.index(a) if a in order else len(order))
+        result[function] = [(a, "; ".join(arguments[a])) for a in names if arguments[a]]
+    return result
+
+
+def _rst_inline(text: str) -> str:
+    """Markdown-style text (`code` in single backticks) as reStructuredText inline markup."""
+    parts = text.split("`")
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:  # inside backticks
+            out.append(f"``{part}``")
+        else:
+            out.append(re.sub(r"([\\*_|`<>\[\]])", r"\\\1", part))
+    return "".join(out)
+
+
+def allowed_rst(function: str) -> list[str]:
+    """The "Allowed values" block of ``function`` as reStructuredText lines (empty if none).
+
+    A rubric and a bullet list, one item per argument: ``X``: what the
+    argument accepts. The API page's directive (``tools/critbook_api.py``)
+    inserts it into the function's entry, before its examples.
+    """
+    rows = allowed_values().get(function, [])
+    if not rows:
+        return []
+    lines = [".. rubric:: Allowed values", "", ".. container:: critbook-allowed", ""]
+    for argument, text in rows:
+        lines.append(f"   - ``{argument}``: {_rst_inline(text)}")
+    lines.append("")
+    return lines
 
 
 # --- added for issue 12: depth and the role of the dimension

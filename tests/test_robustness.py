@@ -18,7 +18,8 @@ import re
 
 import numpy as np
 import pytest
-from input_contract import CASES, EXEMPT, Case, markdown_table
+from docutils import nodes as docutils_nodes
+from input_contract import CASES, EXEMPT, Case, allowed_rst, allowed_values
 
 import critbook as cb
 
@@ -109,22 +110,32 @@ def test_every_checked_argument_has_a_row() -> None:
     assert not missing, f"arguments without a contract row: {missing}"
 
 
-def test_markdown_table() -> None:
-    table = markdown_table()
-    lines = table.splitlines()
-    assert lines[0] == "| function | argument | allowed | bad value tried | raises |"
-    assert lines[1] == "|---|---|---|---|---|"
-    body = lines[2:]
-    assert len(body) >= 40
-    for line in body:
-        # Five cells: an unescaped pipe inside a cell would break the row.
-        cells = re.split(r"(?<!\\)\|", line)[1:-1]
-        assert len(cells) == 5, line
-        assert all(cell.strip() for cell in cells), line
-        assert cells[4].strip() in ("`ValueError`", "`TypeError`")
-    rendered = {tuple(cell.strip().strip("`") for cell in re.split(r"(?<!\\)\|", line)[1:3])
-                for line in body}
-    assert rendered == {(c.function, c.argument) for c in CASES}
+def test_allowed_rst() -> None:
+    """The "Allowed values" blocks of the API page: valid reST, one item per (function, argument)."""
+    from docutils.core import publish_doctree
+    from docutils.utils import Reporter
+
+    values = allowed_values()
+    assert set(values) == {c.function for c in CASES}
+    pairs = {(c.function, c.argument) for c in CASES if c.allowed}
+    assert {(f, a) for f, rows in values.items() for a, _ in rows} == pairs
+    for function, rows in values.items():
+        order = list(inspect.signature(getattr(cb, function)).parameters)
+        assert [a for a, _ in rows] == sorted((a for a, _ in rows), key=order.index)
+        lines = allowed_rst(function)
+        doctree = publish_doctree(
+            "\n".join(lines),
+            settings_overrides={"report_level": Reporter.SEVERE_LEVEL + 1, "halt_level": 5},
+        )
+        messages = [m.astext() for m in doctree.findall(docutils_nodes.system_message)]
+        assert not messages, (function, messages)
+        assert doctree.next_node(docutils_nodes.rubric).astext() == "Allowed values"
+        items = list(doctree.findall(docutils_nodes.list_item))
+        assert len(items) == len(rows), function
+        for item, (argument, text) in zip(items, rows):
+            # The rendered item reads as the contract's text, markup removed.
+            assert item.astext() == f"{argument}: {text.replace('`', '')}", item.astext()
+    assert allowed_rst("no_such_function") == []
 
 
 # ---------------------------------------------------------------------------
