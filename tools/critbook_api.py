@@ -8,7 +8,9 @@ build with no edit here.
 
 Each function's entry also gets an "Allowed values" list, one line per checked argument, from
 ``tests/input_contract.py`` (the table of bad inputs that ``tests/test_robustness.py`` tries):
-the text is inserted after numpydoc's rendering, before the entry's examples. On a page holding
+the text is inserted after numpydoc's rendering, before the entry's examples. The parameter
+descriptions, returns, raises and notes are folded into a dropdown, so that an entry shows its
+signature, one-paragraph summary, allowed values and example at a glance. On a page holding
 the directive, the "Contents" sidebar shows the functions under their module (one level deeper
 than the theme's default, ``show_toc_level: 1``, elsewhere in the book).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -36,6 +39,20 @@ def _input_contract():
     if "input_contract" not in sys.modules and str(_TESTS) not in sys.path:
         sys.path.insert(0, str(_TESTS))
     return importlib.import_module("input_contract")
+
+
+# Page-scoped style of the entries: compact spacing, the allowed-values list in a smaller type, and
+# signatures (and long names in the Contents sidebar) that wrap instead of overflowing.
+_CSS = """<style>
+.critbook-api-module dl.py { margin-bottom: 1.25rem; }
+.critbook-api-module dl.py > dt { overflow-wrap: anywhere; flex-wrap: wrap; }
+.critbook-api-module dl.py > dd p.rubric { margin: 0.75rem 0 0.25rem; }
+.critbook-api-module .critbook-details { margin: 0.5rem 0; }
+.critbook-allowed { font-size: 0.9em; }
+.critbook-allowed ul { margin-bottom: 0.25rem; }
+.critbook-allowed li > p { margin: 0; }
+#pst-page-toc-nav code, #pst-page-toc-nav code .pre { white-space: normal; overflow-wrap: anywhere; }
+</style>"""
 
 
 class PackageApi(SphinxDirective):
@@ -56,6 +73,9 @@ class PackageApi(SphinxDirective):
 
         source = self.get_source_info()[0]
         sections: list[nodes.Node] = []
+        if not self.env.temp_data.get("critbook_api_css"):
+            self.env.temp_data["critbook_api_css"] = True
+            sections.append(nodes.raw("", _CSS, format="html"))
         if top:
             target = StringList([f".. py:module:: {package_name}", ""], source)
             holder = nodes.container()
@@ -92,21 +112,58 @@ class PackageApi(SphinxDirective):
         return sections
 
 
-def _add_allowed_values(app, what, name, obj, options, lines: list[str]) -> None:
-    """autodoc-process-docstring (after numpydoc): the function's "Allowed values" before Examples."""
-    if what != "function" or name.count(".") != 1 or not name.startswith("critbook."):
+_FIELD = re.compile(r"^:([A-Z][A-Za-z ]*):")
+_RUBRIC = re.compile(r"^\.\. rubric:: (.+)$")
+
+
+def _process_docstring(app, what, name, obj, options, lines: list[str]) -> None:
+    """autodoc-process-docstring, after numpydoc: shape an entry of the API page.
+
+    An entry reads: signature, summary (the docstring's first paragraph),
+    "Allowed values" (functions checked by ``tests/input_contract.py``), example.
+    The rest (description, parameters, returns, raises, notes) is folded into a
+    dropdown between the summary and the allowed values, so that the page stays
+    short and the examples in view.
+    """
+    if what not in ("function", "class") or not name.startswith("critbook."):
         return
-    contract = _input_contract()
-    app.env.note_dependency(contract.__file__)
-    block = contract.allowed_rst(name.rsplit(".", 1)[1])
-    if not block:
-        return
-    at = next(
+    block: list[str] = []
+    if what == "function" and name.count(".") == 1:
+        contract = _input_contract()
+        app.env.note_dependency(contract.__file__)
+        block = contract.allowed_rst(name.rsplit(".", 1)[1])
+    examples = next(
         (i for i, line in enumerate(lines) if line.strip() == ".. rubric:: Examples"), len(lines)
     )
-    if at == len(lines) and lines and lines[-1].strip():
-        block = ["", *block]
-    lines[at:at] = [*block, ""]
+    # The summary (first paragraph) stays in view; the rest up to the examples is folded.
+    start = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    first = next(
+        (
+            i
+            for i, line in enumerate(lines[start:examples], start)
+            if not line.strip() or _FIELD.match(line) or _RUBRIC.match(line)
+        ),
+        examples,
+    )
+    details = lines[first:examples]
+    while details and not details[-1].strip():
+        details.pop()
+    while details and not details[0].strip():
+        details.pop(0)
+    folded: list[str] = []
+    if details:
+        titles = [m.group(1) for line in details if (m := _FIELD.match(line) or _RUBRIC.match(line))]
+        if not (_FIELD.match(details[0]) or _RUBRIC.match(details[0])):
+            titles.insert(0, "Description")
+        folded = [
+            "",
+            f".. dropdown:: {', '.join(dict.fromkeys(titles))}",
+            "   :class-container: critbook-details",
+            "",
+            *(f"   {line}" if line.strip() else "" for line in details),
+            "",
+        ]
+    lines[first:examples] = [*folded, *([""] if block else []), *block, ""]
 
 
 def _show_functions_in_sidebar(app, pagename, templatename, context, doctree) -> None:
@@ -121,9 +178,10 @@ def _show_functions_in_sidebar(app, pagename, templatename, context, doctree) ->
 
 def setup(app):
     app.setup_extension("sphinx.ext.autodoc")
+    app.setup_extension("sphinx_design")  # the dropdowns of the entries
     app.add_directive("critbook-api", PackageApi)
     # After numpydoc's mangle_docstrings (priority 500); before the themes' page-context handlers
     # (html-page-context stops at the first handler that returns a value).
-    app.connect("autodoc-process-docstring", _add_allowed_values, priority=600)
+    app.connect("autodoc-process-docstring", _process_docstring, priority=600)
     app.connect("html-page-context", _show_functions_in_sidebar, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,7 +1,7 @@
 """The API reference page (chapters/api.html) as a reader uses it, in headless Chromium.
 
 Every public name of ``critbook.__all__`` has an entry with an example and a visible link in the
-page's "Contents" sidebar (under its module); every function checked by ``tests/input_contract.py``
+page's "Contents" sidebar (under its module, not cut off); every function checked by ``tests/input_contract.py``
 shows its "Allowed values" list with the contract's text, one item per argument; the page has no
 code cell, hence no launch or notebook-download button; at 390 px nothing makes the page scroll
 sideways. Screenshots (1280 and 390 px) go to test-artifacts/.
@@ -61,6 +61,14 @@ def test_sidebar_lists_every_function(browser, site_url: str, artifacts: Path) -
                                      ?.getAttribute('href')) || ''}))"""
         )
         by_href = {link["href"]: link for link in links}
+        clipped = page.evaluate(
+            """() => { const side = document.querySelector('.bd-sidebar-secondary')
+                                        .getBoundingClientRect();
+                return Array.from(document.querySelectorAll('#pst-page-toc-nav code'))
+                    .filter(c => c.getBoundingClientRect().right > side.right + 1)
+                    .map(c => c.textContent); }"""
+        )
+        assert not clipped, f"names cut off at the sidebar's right edge: {clipped}"
         problems = []
         for name in critbook.__all__:
             link = by_href.get(f"#critbook.{name}")
