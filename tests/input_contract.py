@@ -815,7 +815,7 @@ _add("diagnose", "quantiles", "`(0.1, nan)`", lambda: _dg(quantiles=(0.1, NAN)),
 
 
 def allowed_values() -> dict[str, list[tuple[str, str]]]:
-    """The allowed values of every checked argument, by function: ``{function: [(argument, text)]}``.
+    """The allowed values of each checked argument, by function: ``{function: [(argument, text)]}``.
 
     Functions in the order of their first row, arguments in the order of the
     function's signature; an argument with several rows (a family's check and a

@@ -111,7 +111,7 @@ def test_every_checked_argument_has_a_row() -> None:
 
 
 def test_allowed_rst() -> None:
-    """The "Allowed values" blocks of the API page: valid reST, one item per (function, argument)."""
+    """The "Allowed values" blocks of the API page: valid reST, an item per (function, argument)."""
     from docutils.core import publish_doctree
     from docutils.utils import Reporter
 

@@ -51,7 +51,9 @@ _CSS = """<style>
 .critbook-allowed { font-size: 0.9em; }
 .critbook-allowed ul { margin-bottom: 0.25rem; }
 .critbook-allowed li > p { margin: 0; }
-#pst-page-toc-nav code, #pst-page-toc-nav code .pre { white-space: normal; overflow-wrap: anywhere; }
+#pst-page-toc-nav code, #pst-page-toc-nav code .pre {
+  white-space: normal; overflow-wrap: anywhere;
+}
 </style>"""
 
 
@@ -152,7 +154,8 @@ def _process_docstring(app, what, name, obj, options, lines: list[str]) -> None:
         details.pop(0)
     folded: list[str] = []
     if details:
-        titles = [m.group(1) for line in details if (m := _FIELD.match(line) or _RUBRIC.match(line))]
+        heads = (_FIELD.match(line) or _RUBRIC.match(line) for line in details)
+        titles = [m.group(1) for m in heads if m]
         if not (_FIELD.match(details[0]) or _RUBRIC.match(details[0])):
             titles.insert(0, "Description")
         folded = [

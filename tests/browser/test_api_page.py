@@ -1,10 +1,11 @@
 """The API reference page (chapters/api.html) as a reader uses it, in headless Chromium.
 
 Every public name of ``critbook.__all__`` has an entry with an example and a visible link in the
-page's "Contents" sidebar (under its module, not cut off); every function checked by ``tests/input_contract.py``
-shows its "Allowed values" list with the contract's text, one item per argument; the page has no
-code cell, hence no launch or notebook-download button; at 390 px nothing makes the page scroll
-sideways. Screenshots (1280 and 390 px) go to test-artifacts/.
+page's "Contents" sidebar (under its module, not cut off); every function checked by
+``tests/input_contract.py`` shows its "Allowed values" list with the contract's text, one item
+per argument, before its example; the page has no code cell, hence no launch or
+notebook-download button; at 390 px nothing makes the page scroll sideways. Screenshots (1280
+and 390 px) go to test-artifacts/.
 """
 
 from __future__ import annotations
