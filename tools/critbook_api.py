@@ -51,6 +51,7 @@ _CSS = """<style>
 .critbook-allowed { font-size: 0.9em; }
 .critbook-allowed ul { margin-bottom: 0.25rem; }
 .critbook-allowed li > p { margin: 0; }
+#pst-page-toc-nav code { font-size: 0.75rem; padding: 0 0.2em; }
 #pst-page-toc-nav code, #pst-page-toc-nav code .pre {
   white-space: normal; overflow-wrap: anywhere;
 }
