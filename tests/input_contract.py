@@ -653,7 +653,7 @@ _add("phase_diagram", "rows", "`9` with n = 8", lambda: _pd(rows=9), ValueError,
      ("9", "n = 8"), allowed="integer in [2, n], or None")
 _scalar("phase_diagram", "alpha", lambda a: _pd(alpha=a))
 _rng("phase_diagram", lambda g: _pd(rng=g))
-_PM = "one of critbook.phase.PHASE_METRICS (e.g. `'angle_ratio'`) or a sequence of them"
+_PM = "one of critbook.sweeps.PHASE_METRICS (e.g. `'angle_ratio'`) or a sequence of them"
 _add("phase_diagram", "metric", "`'bogus'`", lambda: _pd(metric="bogus"), ValueError,
      ("'bogus'", "angle_ratio"), allowed=_PM)
 _add("phase_diagram", "metric", "`[]` (no metric)", lambda: _pd(metric=[]), ValueError,
