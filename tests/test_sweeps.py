@@ -1,4 +1,4 @@
-"""Tests of critbook.phase: phase diagrams, the sparse-regime count, approach exponents."""
+"""Tests of critbook.sweeps: phase diagrams of the layer and of eta, the sparsity sweep."""
 
 from __future__ import annotations
 
