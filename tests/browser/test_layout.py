@@ -21,6 +21,7 @@ taken off the list).
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import pytest
 import yaml
@@ -35,7 +36,30 @@ SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 MODES = ("light", "dark")
 
 # (check, page) -> reason. Every entry is a strict xfail of that check on that page.
-EXPECTED_FAILURES: dict[tuple[str, str], str] = {}
+_LONG_CODE = "code cells with lines over ~70 characters (not yet rewrapped)"
+_LATE = "first figure at screen {} of 1280x800: an early figure is still to be moved up or added"
+EXPECTED_FAILURES: dict[tuple[str, str], str] = {
+    ("clipped", "genindex.html"): "the theme's two-column index table overflows at 390 px",
+    ("sideways", "genindex.html"): "the theme's two-column index table is 439 px wide at 390 px",
+    ("sideways", "chapters/api.html"): "437 px wide at 390 px (the API page is being rewritten)",
+    ("code", "chapters/api.html"): "12 signatures and examples scroll (API page being rewritten)",
+    ("code", "chapters/how_to_run.html"): "3 shell commands over 70 characters",
+    ("code", "intro.html"): _LONG_CODE + ": the printed table of self weights",
+    ("code", "index.html"): _LONG_CODE + ": the printed table of self weights (as intro)",
+    ("code", "chapters/rank_collapse.html"): _LONG_CODE + ": 10 blocks",
+    ("code", "chapters/tractable_model.html"): _LONG_CODE + ": 13 blocks",
+    ("code", "chapters/phase_transition.html"): _LONG_CODE + ": 19 blocks",
+    ("code", "chapters/gradients.html"): _LONG_CODE + ": 18 blocks",
+    ("code", "chapters/practice.html"): _LONG_CODE + ": 14 blocks",
+    ("code", "chapters/real_model.html"): _LONG_CODE + ": 4 blocks",
+    ("first-figure", "intro.html"): _LATE.format(2.2) + " (a printed table comes first)",
+    ("first-figure", "chapters/rank_collapse.html"): _LATE.format(2.7),
+    ("first-figure", "chapters/tractable_model.html"): _LATE.format(11.4),
+    ("first-figure", "chapters/phase_transition.html"): _LATE.format(6.8),
+    ("first-figure", "chapters/gradients.html"): _LATE.format(10.6),
+    ("first-figure", "chapters/practice.html"): _LATE.format(4.9),
+    ("first-figure", "chapters/real_model.html"): _LATE.format(3.4),
+}
 
 
 def html_pages() -> list[str]:
@@ -117,6 +141,10 @@ MEASURE_JS = r"""
       if (a === article) break;
     }
   }
+  // Wide content that scrolls inside its own box (allowed; counted for the record).
+  const scrolling = Array.from(article.querySelectorAll(selector))
+    .filter(e => visible(e) && scrollsX(e) && e.scrollWidth > e.clientWidth + 1)
+    .map(e => describe(e));
   // Code cells that scroll sideways.
   const code = Array.from(article.querySelectorAll('.cell_input pre, div.highlight pre'))
     .filter(e => visible(e) && e.scrollWidth > e.clientWidth + 1)
@@ -138,7 +166,7 @@ MEASURE_JS = r"""
       + 'div.dropdown'))
     .filter(visible).map(box);
   const a = box(article);
-  return {clipped, code, images, figures, anchors, article: a,
+  return {clipped, scrolling, code, images, figures, anchors, article: a,
           docWidth: document.documentElement.scrollWidth, viewport: window.innerWidth};
 }
 """
@@ -209,7 +237,22 @@ def measure(browser, site_url: str):
                 context.close()
         return _CACHE[key]
 
-    return run
+    yield run
+    # The record of this run: per page, width and mode, how many elements are clipped and how
+    # many scroll inside their own box.
+    summary = {
+        f"{path} {size} {mode}": {
+            "clipped": len(m["clipped"]),
+            "scrolling": len(m["scrolling"]),
+            "code_scrolling": len(m["code"]),
+            "first_figure_screen": round(_screens(min(f[0] for f in m["figures"])), 1)
+            if m["figures"]
+            else None,
+            "longest_gap_screens": round(_screens(max(_gaps(m), default=0)), 1),
+        }
+        for (path, size, mode), m in sorted(_CACHE.items())
+    }
+    (ARTIFACTS / "layout-measurements.json").write_text(json.dumps(summary, indent=1))
 
 
 @pytest.mark.parametrize(("path", "size", "mode"), _params("clipped", PAGES, list(SIZES), MODES))
@@ -255,6 +298,17 @@ def _screens(y: float) -> float:
     return y / SIZES["desktop"][1]
 
 
+def _gaps(m: dict, with_start: bool = False) -> list:
+    """The stretches (px) of the article with no figure, table or box, in reading order."""
+    top, bottom = m["article"]
+    gaps, reach = [], top
+    for start, end in sorted(m["anchors"]) + [[bottom, bottom]]:
+        if start > reach:
+            gaps.append((reach, start - reach) if with_start else start - reach)
+        reach = max(reach, end)
+    return gaps
+
+
 @pytest.mark.parametrize("path", _params("first-figure", CHAPTERS))
 def test_first_figure_early(measure, path: str) -> None:
     """A chapter with figures shows one within its first two screens at 1280x800."""
@@ -271,13 +325,11 @@ def test_no_long_stretch_without_a_figure_or_box(measure, path: str) -> None:
     """No stretch of more than four screens (1280x800) without a figure, table or box."""
     _need(path)
     m = measure(path, "desktop", "light")
-    top, bottom = m["article"]
-    edges = sorted(m["anchors"]) + [[bottom, bottom]]
-    gaps, reach = [], top
-    for start, end in edges:
-        if start - reach > 4 * SIZES["desktop"][1]:
-            gaps.append(f"screens {_screens(reach):.1f} to {_screens(start):.1f}")
-        reach = max(reach, end)
+    gaps = [
+        f"screens {_screens(start):.1f} to {_screens(start + gap):.1f}"
+        for start, gap in _gaps(m, with_start=True)
+        if gap > 4 * SIZES["desktop"][1]
+    ]
     assert not gaps, f"{path}: stretches of more than four screens without a figure or box: " + (
         ", ".join(gaps)
     )
