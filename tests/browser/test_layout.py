@@ -35,12 +35,17 @@ SKIP_DIRS = {"_static", "_sources", "_images", "vendor", "_downloads"}
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 MODES = ("light", "dark")
 
-# (check, page) -> reason. Every entry is a strict xfail of that check on that page.
+# (check, page) or (check, page, size) -> reason: a strict xfail of that check on that page (at
+# that size).
 _LONG_CODE = "code cells with lines over ~70 characters (not yet rewrapped)"
 _LATE = "first figure at screen {} of 1280x800: an early figure is still to be moved up or added"
 EXPECTED_FAILURES: dict[tuple[str, str], str] = {
-    ("clipped", "genindex.html"): "the theme's two-column index table overflows at 390 px",
+    ("clipped", "genindex.html", "phone"): "the theme's two-column index table at 390 px",
     ("sideways", "genindex.html"): "the theme's two-column index table is 439 px wide at 390 px",
+    ("sideways", "chapters/rank_collapse.html"): (
+        "540 px wide at 390 px: the inline formula for H_i - log n in the dropdown"
+        " 'Implementation: the finite-n prediction' does not wrap"
+    ),
     ("sideways", "chapters/api.html"): "437 px wide at 390 px (the API page is being rewritten)",
     ("code", "chapters/api.html"): "12 signatures and examples scroll (API page being rewritten)",
     ("code", "chapters/how_to_run.html"): "3 shell commands over 70 characters",
@@ -96,7 +101,9 @@ def _params(check: str, pages: list[str], *extra: list[str]) -> list:
 
     params = []
     for combo in itertools.product(pages, *extra):
-        reason = EXPECTED_FAILURES.get((check, combo[0]))
+        reason = EXPECTED_FAILURES.get((check, combo[0])) or EXPECTED_FAILURES.get(
+            (check, *combo[:2])
+        )
         marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
         params.append(pytest.param(*combo, marks=marks, id="-".join(combo)))
     return params
@@ -341,5 +348,7 @@ def test_layout_tests_cover_the_book() -> None:
     assert len(CHAPTERS) >= 2, CHAPTERS
     unknown = [key for key in EXPECTED_FAILURES if key[1] not in PAGES]
     assert not unknown, f"EXPECTED_FAILURES names pages not in the site: {unknown}"
-    assert all(k[0] in {"clipped", "sideways", "code", "images", "first-figure", "gaps"}
-               for k in EXPECTED_FAILURES)
+    assert all(
+        k[0] in {"clipped", "sideways", "code", "images", "first-figure", "gaps"}
+        for k in EXPECTED_FAILURES
+    )
