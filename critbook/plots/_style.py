@@ -20,6 +20,31 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
 
 __all__ = ["new_axes", "regime_colors", "decorate"]
 
+
+def _high_dpi_inline_figures() -> None:
+    """In IPython (the book's chapters, Jupyter), show figures as 2x PNGs at their normal size.
+
+    The inline backend's "retina" format saves at twice the figure's dpi and tells the page the
+    display width, so figures stay sharp on high-density screens and when a phone scales them.
+    Outside IPython (scripts, tests) nothing changes.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover (IPython is in the book environment)
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from IPython.core.pylabtools import select_figure_formats
+    from matplotlib_inline.config import InlineBackend
+
+    config = InlineBackend.instance()
+    config.figure_formats = {"retina"}  # kept when the inline backend (re)configures itself
+    select_figure_formats(shell, {"retina"}, **config.print_figure_kwargs)
+
+
+_high_dpi_inline_figures()
+
 #: One colour per regime, used in every figure of the book.
 regime_colors = {
     "subcritical": "#1f77b4",
