@@ -186,14 +186,20 @@ def vendor() -> bool:
 # Sphinx extension
 # --------------------------------------------------------------------------------------------
 
-# The widget manager's webpack bundles locate their fonts from their RequireJS module URL, which
-# from a page in chapters/ resolves to chapters/@jupyter-widgets/html-manager/dist/. Map that
-# module prefix to the vendored copy (data-content_root is the page's way back to the site root).
+# The widget manager's webpack bundles locate their fonts (Font Awesome 4, for widget icons)
+# from their RequireJS module URL, which from a page in chapters/ resolves to
+# chapters/@jupyter-widgets/html-manager/dist/ (or chapters/@jupyter-widgets/ for the modules
+# named @jupyter-widgets/base, controls, ...). Map those module names into the vendored copy's
+# folder (data-content_root is the page's way back to the site root). The modules are defined
+# inside embed-amd.js, so nothing is fetched from these paths: only the URLs derived from them.
 REQUIREJS_PATHS_JS = """(function () {
   var root = new URL(document.documentElement.dataset.content_root || "./", document.baseURI);
-  require.config({paths: {
-    "@jupyter-widgets/html-manager/dist": new URL("vendor/html-manager/dist", root).href
-  }});
+  var dist = new URL("vendor/html-manager/dist", root).href;
+  var paths = {"@jupyter-widgets/html-manager/dist": dist};
+  ["base", "base7", "controls", "controls7", "html-manager"].forEach(function (name) {
+    paths["@jupyter-widgets/" + name] = dist + "/" + name;
+  });
+  require.config({paths: paths});
 })();"""
 
 # ipywidgets 8 typesets widget labels through the MathJax 2 API (MathJax.Hub.Queue), which

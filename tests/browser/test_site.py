@@ -2,7 +2,7 @@
 
 Generic on purpose: every HTML page found in the built site is loaded, whatever the chapters
 contain, so new pages are covered without touching this file. For each page: it loads; no request
-fails or goes to a host other than 127.0.0.1 (the site must be self-contained: no CDN); no console
+(the favicon included) fails or goes to a host other than 127.0.0.1 (the site must be self-contained: no CDN); no console
 error or uncaught exception; every equation is typeset by MathJax without a TeX error; every image
 loads and, in the book's content, has alt text and a caption; every saved widget is drawn.
 Site-wide: search finds a chapter; each notebook page launches on Binder at branch main with its
@@ -44,11 +44,19 @@ def html_pages() -> list[str]:
 
 
 def notebook_pages() -> list[str]:
-    """Pages built from a MyST notebook (they have launch and .ipynb download buttons)."""
+    """Pages built from a MyST notebook that show code (they have launch and .ipynb buttons).
+
+    A notebook page whose code is all removed (``remove-input``) has neither; test_reader_ui
+    checks that.
+    """
     pages = []
     for page in html_pages():
         source = ROOT / (page[: -len(".html")] + ".md")
-        if source.is_file() and "kernelspec:" in source.read_text().split("\n---", 1)[0]:
+        if (
+            source.is_file()
+            and "kernelspec:" in source.read_text().split("\n---", 1)[0]
+            and "cell_input" in (site_dir() / page).read_text()
+        ):
             pages.append(page)
     return pages
 
@@ -79,19 +87,18 @@ class PageWatch:
             else:
                 route.continue_()
 
+        # No exception for /favicon.ico: the site has its own icon (_static/favicon.svg), so
+        # Chromium never asks for the default one, and a 404 there would be reported.
         def on_response(response) -> None:
-            if response.status >= 400 and not _is_favicon(response.url):
+            if response.status >= 400:
                 self.problems.append(f"HTTP {response.status}: {response.url}")
 
         def on_failed(request) -> None:
-            if not _is_favicon(request.url):
-                self.problems.append(f"request failed: {request.url} ({request.failure})")
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
         def on_console(message) -> None:
-            if message.type == "error" and "favicon.ico" not in message.text:
+            if message.type == "error":
                 location = message.location.get("url", "") if message.location else ""
-                if "favicon.ico" in location:
-                    return
                 self.problems.append(f"console error: {message.text} [{location}]")
 
         page.route("**/*", route)
@@ -99,11 +106,6 @@ class PageWatch:
         page.on("requestfailed", on_failed)
         page.on("console", on_console)
         page.on("pageerror", lambda error: self.problems.append(f"uncaught exception: {error}"))
-
-
-def _is_favicon(url: str) -> bool:
-    # Chromium asks for /favicon.ico by itself; the book has none and references none.
-    return urlparse(url).path == "/favicon.ico"
 
 
 def _load(page, url: str) -> None:
