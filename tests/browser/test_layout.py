@@ -46,7 +46,6 @@ EXPECTED_FAILURES: dict[tuple[str, str], str] = {
         "540 px wide at 390 px: the inline formula for H_i - log n in the dropdown"
         " 'Implementation: the finite-n prediction' does not wrap"
     ),
-    ("sideways", "chapters/api.html"): "437 px wide at 390 px (the API page is being rewritten)",
     ("code", "chapters/api.html"): "12 signatures and examples scroll (API page being rewritten)",
     ("code", "chapters/how_to_run.html"): "3 shell commands over 70 characters",
     ("code", "intro.html"): _LONG_CODE + ": the printed table of self weights",
