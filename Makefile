@@ -53,8 +53,9 @@ book: $(BIN)/.models-installed vendor
 	@echo
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html in a browser."
 
+# Two pytest workers (pytest-xdist), one BLAS thread each: both cores busy, none oversubscribed.
 unit: $(BIN)/.test-installed $(BIN)/.models-installed
-	$(PYTEST) -m "not browser and not binder"
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PYTEST) -m "not browser and not binder" -n 2
 
 build-strict: $(BIN)/.models-installed vendor
 	$(JB) build . --all -W -n --keep-going

@@ -478,26 +478,31 @@ def regime_segments(
     cls = classify(grid)
 
     def first_of(t_lo: float, t_hi: float, new: int) -> float:
-        """First length in class ``new``, between ``e^t_lo`` (old class) and ``e^t_hi``."""
-        for _ in range(200):
-            if t_hi - t_lo <= 4e-16 * max(1.0, abs(t_hi)):
+        """First length in class ``new``, between ``e^t_lo`` (old class) and ``e^t_hi``.
+
+        Each step classifies 64 points of the bracket at once (one vectorised call of
+        ``beta_fn``) and keeps the interval before the first point in class ``new``.
+        """
+        while t_hi - t_lo > 4e-16 * max(1.0, abs(t_hi)):
+            inner = np.linspace(t_lo, t_hi, 66)[1:-1]
+            hit = np.flatnonzero(classify(np.exp(inner)) == new)
+            k = hit[0] if hit.size else inner.size
+            t_lo, t_hi = (inner[k - 1] if k else t_lo), (inner[k] if k < inner.size else t_hi)
+            if k < inner.size and np.nextafter(t_lo, t_hi) >= t_hi:
                 break
-            mid = 0.5 * (t_lo + t_hi)
-            if classify(np.array([np.exp(mid)]))[0] == new:
-                t_hi = mid
-            else:
-                t_lo = mid
         n_hi = float(np.exp(t_hi))
         if n_hi < 2.0**52:
             lo, hi = max(np.floor(np.exp(t_lo)) - 1.0, n_min), np.ceil(n_hi) + 1.0
             ends = classify(np.array([lo, hi]))
             if ends[0] != new and ends[1] == new:
-                while hi - lo > 1.0:
-                    mid = np.floor(0.5 * (lo + hi))
-                    if classify(np.array([mid]))[0] == new:
-                        hi = mid
-                    else:
-                        lo = mid
+                while hi - lo > 1.0:  # the first integer length in class new
+                    inner = np.unique(np.floor(np.linspace(lo, hi, 66)[1:-1]))
+                    inner = inner[(inner > lo) & (inner < hi)]
+                    if not inner.size:
+                        break
+                    hit = np.flatnonzero(classify(inner) == new)
+                    k = hit[0] if hit.size else inner.size
+                    lo, hi = (inner[k - 1] if k else lo), (inner[k] if k < inner.size else hi)
                 if hi > n_min:
                     n_hi = float(hi)
         return n_hi
@@ -510,13 +515,3 @@ def regime_segments(
         start = boundary
     segments.append(RegimeSegment(start, n_max, _REGIME_NAMES[int(cls[-1])]))
     return segments
-
-
-# --------------------------------------------------------------------------
-# The top of a long row of scores: exact samplers
-# --------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------
-# Diagnosing a token set
-# --------------------------------------------------------------------------

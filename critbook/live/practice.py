@@ -78,7 +78,10 @@ def practice_data() -> LiveData:
                     return calibrated_ratio(factor, m, length) * critical_beta(m, r)
 
                 beta[i, j, k] = ratio * critical_beta(n, r)
-                for s in regime_segments(beta_n, float(r), n_min=n[0], n_max=n[-1]):
+                # A scan of 1,000 points finds every sign change the 241-point chart can
+                # show; the boundaries are then refined by bisection.
+                segs = regime_segments(beta_n, float(r), n_min=n[0], n_max=n[-1], num=1000)
+                for s in segs:
                     inside = (n >= s.start) & (n < s.stop)
                     codes[i, j, k, inside] = REGIMES.index(s.regime)
                     segments.append(
