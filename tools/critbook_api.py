@@ -29,7 +29,6 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-
 _TESTS = Path(__file__).resolve().parents[1] / "tests"
 _PAGE_CLASS = "critbook-api-module"
 

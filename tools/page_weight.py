@@ -104,7 +104,7 @@ def measure(site: Path) -> dict:
                 context.add_init_script(OBSERVE_CLS)
                 page = context.new_page()
                 assets: list[tuple[str, str]] = []
-                page.on("requestfinished", lambda r: assets.append((r.resource_type, r.url)))
+                page.on("requestfinished", lambda r, a=assets: a.append((r.resource_type, r.url)))
                 page.goto(base + path, wait_until="load", timeout=120_000)
                 try:
                     page.wait_for_load_state("networkidle", timeout=30_000)

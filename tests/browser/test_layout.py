@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+
 import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
