@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._checks import as_real_array, check_int, check_real, check_rho, scalar_or_array
-from .simplex import CRITICAL_RTOL
+from .simplex import CRITICAL_RTOL, REGIMES
 
 __all__ = [
     "yarn_factor",
@@ -412,7 +412,7 @@ class RegimeSegment(NamedTuple):
     regime: str
 
 
-_REGIME_NAMES = {-1: "subcritical", 0: "critical", 1: "supercritical"}
+_REGIME_NAMES = dict(zip((-1, 0, 1), REGIMES))
 
 
 def regime_segments(

@@ -35,6 +35,9 @@ __all__ = [
     "approach_exponent",
 ]
 
+#: The regimes, ordered by the limit of the self weight (0, 1/2, 1): the names every module uses.
+REGIMES = ("subcritical", "critical", "supercritical")
+
 #: Relative tolerance within which ``gamma (1 - rho) = 1`` counts as critical.
 CRITICAL_RTOL = 1e-9
 
@@ -89,7 +92,7 @@ def regime(gamma: float, rho: float) -> str:
     """
     gamma = check_real(gamma, "gamma", low=0.0)
     rho = float(check_rho(rho))
-    return ("subcritical", "critical", "supercritical")[int(2 * limit_self_weight(gamma, rho))]
+    return REGIMES[int(2 * limit_self_weight(gamma, rho))]
 
 
 def limit_self_weight(gamma: ArrayLike, rho: ArrayLike) -> float | NDArray[np.float64]:

@@ -15,12 +15,10 @@ import numpy as np
 # The public API (robust to moves of functions between modules); critbook/__init__.py does
 # not import this module, so the package is fully initialised when it runs.
 from ..plots._style import regime_colors
-
-#: Codes of the regimes in the exported tables (``critbook.regime`` names).
+from ..simplex import REGIMES
 
 __all__ = ["LiveData", "LiveFigure", "grid"]
 
-REGIMES = ("subcritical", "critical", "supercritical")
 #: Colours of the regimes: the book's one set (``critbook.plots.regime_colors``).
 REGIME_COLORS = tuple(regime_colors[name] for name in REGIMES)
 #: Neutral colour of reference curves: readable on the light and the dark theme.

@@ -18,8 +18,6 @@ from .. import (
     uniform_sphere_tokens,
 )
 from .._checks import check_int, check_rho
-
-#: Codes of the regimes in the exported tables (``critbook.regime`` names).
 from ._core import (
     PANEL_HEIGHT,
     PANEL_WIDTH,

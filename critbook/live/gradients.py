@@ -14,8 +14,6 @@ from .. import (
     simplex_eta,
     simplex_eta_limit,
 )
-
-#: Codes of the regimes in the exported tables (``critbook.regime`` names).
 from ._core import (
     PANEL_HEIGHT,
     PANEL_WIDTH,

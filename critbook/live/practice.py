@@ -15,8 +15,6 @@ from .. import (
     practical_rules,
     regime_segments,
 )
-
-#: Codes of the regimes in the exported tables (``critbook.regime`` names).
 from ._core import (
     PANEL_WIDTH,
     REFERENCE,

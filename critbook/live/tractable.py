@@ -15,8 +15,6 @@ from .. import (
     simplex_layer,
     simplex_tokens,
 )
-
-#: Codes of the regimes in the exported tables (``critbook.regime`` names).
 from ._core import (
     PANEL_WIDTH,
     REFERENCE,

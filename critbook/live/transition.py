@@ -15,8 +15,6 @@ from .. import (
     simplex_limit,
     simplex_self_weight,
 )
-
-#: Codes of the regimes in the exported tables (``critbook.regime`` names).
 from ._core import (
     PANEL_HEIGHT,
     PANEL_WIDTH,

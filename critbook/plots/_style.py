@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from numpy.typing import ArrayLike
 
 from ..simplex import (
+    REGIMES,
     limit_self_weight,
 )
 
@@ -51,8 +52,6 @@ regime_colors = {
     "critical": "#2ca02c",
     "supercritical": "#d62728",
 }
-
-REGIMES = ("subcritical", "critical", "supercritical")
 
 
 def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
