@@ -220,8 +220,7 @@ def _jvp_blocks(
     """
     p, n, d = V.shape
     m = n if m is None else m
-    # U = P_k v_k: the change of the directions y_k.
-    U = (V - Y[None] * np.einsum("kb,pkb->pk", Y, V)[:, :, None]) / r[None, :, None]
+    U = _tangent(Y, r, V)
     # U_rows[k] = (u_k^1, ..., u_k^p), one row per token.
     U_rows = np.ascontiguousarray(U.transpose(1, 0, 2)).reshape(n, p * d)
     U_flat = U.reshape(p * n, d)
@@ -262,7 +261,7 @@ def _jvp_core(
     at the end. Memory ``O(p n d + rows * cols)``.
     """
     p, n, d = V.shape
-    U = (V - Y[None] * np.einsum("kb,pkb->pk", Y, V)[:, :, None]) / r[None, :, None]
+    U = _tangent(Y, r, V)
     kernel = Kernel(Y, beta)  # K = [Y, 1]
     # One product with E gives E Y, E u^1 .. E u^p and the row sums.
     values = np.hstack([Y, *U, np.ones((n, 1), dtype=Y.dtype)])
@@ -289,6 +288,25 @@ def _jvp_core(
         if alpha:
             out[q] += alpha * V[q]
     return out
+
+
+def check_return_std(return_std: object, probes: int, *, estimated: bool = True) -> None:
+    """Validate ``return_std``: a flag; the standard error of an estimate needs two probes."""
+    if not isinstance(return_std, (bool, np.bool_)):
+        raise TypeError(f"return_std must be True or False, got {type(return_std).__name__}")
+    if return_std and estimated and probes < 2:
+        raise ValueError(
+            f"probes must be >= 2 with return_std=True (a standard error needs two probes), "
+            f"got {probes}"
+        )
+
+
+def _tangent(
+    Y: NDArray[np.floating], r: NDArray[np.floating], V: NDArray[np.floating]
+) -> NDArray[np.floating]:
+    """``u_k = P_k v_k = (v_k - <y_k, v_k> y_k) / ||x_k||`` for a stack ``V``, shape ``(p, n, d)``:
+    the change of the directions ``y_k`` along ``V``."""
+    return (V - Y[None] * np.einsum("kb,pkb->pk", Y, V)[:, :, None]) / r[None, :, None]
 
 
 def rademacher(
@@ -548,13 +566,7 @@ def eta_hutchinson(
     _, Y, r, beta, alpha = _prepare(X, beta, alpha)
     probes = check_int(probes, "probes", low=1)
     batch = check_int(batch, "batch", low=1)
-    if not isinstance(return_std, (bool, np.bool_)):
-        raise TypeError(f"return_std must be True or False, got {type(return_std).__name__}")
-    if return_std and probes < 2:
-        raise ValueError(
-            f"probes must be >= 2 with return_std=True (a standard error needs two probes), "
-            f"got {probes}"
-        )
+    check_return_std(return_std, probes)
     gen = as_rng(rng)
     n, d = Y.shape
     values = np.empty(probes)

@@ -43,6 +43,7 @@ import numpy as np
 
 from ._checks import as_rng, as_tokens, as_vector, check_int, check_real
 from ._kernel import block_rows, logit_row_blocks
+from .geometry import mean_cosine
 
 __all__ = ["HeadDiagnosis", "diagnose_heads", "head_attention", "entropy_vs_gap"]
 
@@ -193,13 +194,11 @@ def _mean_cosine(K: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Per head, the mean cosine over pairs ``i != j`` of the kept keys, in O(n d)."""
     X = K[:, keep].astype(np.float64)
     norms = np.sqrt(np.einsum("hnd,hnd->hn", X, X))
-    out = np.empty(X.shape[0])
+    out = np.full(X.shape[0], np.nan)
     for i in range(X.shape[0]):
-        ok = norms[i] > 0
-        U = X[i, ok] / norms[i, ok, None]
-        k = U.shape[0]
-        s = U.sum(axis=0)
-        out[i] = (s @ s - k) / (k * (k - 1)) if k >= 2 else np.nan
+        ok = norms[i] > 0  # zero keys have no direction
+        if ok.sum() >= 2:
+            out[i] = mean_cosine(X[i, ok] / norms[i, ok, None])
     return out
 
 

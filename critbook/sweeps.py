@@ -51,7 +51,14 @@ from ._checks import (
 )
 from ._kernel import TILE_BYTES, Kernel, exp_scaled
 from .attention import normalize, top_mass_rows
-from .gradients import MAX_EXACT_BETA, MAX_EXACT_N, eta, jvp_squared_norms, rademacher
+from .gradients import (
+    MAX_EXACT_BETA,
+    MAX_EXACT_N,
+    check_return_std,
+    eta,
+    jvp_squared_norms,
+    rademacher,
+)
 from .tokens import gaussian_draw, shared_component
 
 __all__ = ["PHASE_METRICS", "phase_diagram", "eta_phase_diagram", "sparsity_sweep"]
@@ -476,19 +483,8 @@ def eta_phase_diagram(
     batch = check_int(batch, "batch", low=1)
     if not isinstance(method, str) or method not in ("hutchinson", "exact"):
         raise ValueError(f"method must be 'hutchinson' or 'exact', got {method!r}")
-    if not isinstance(return_std, (bool, np.bool_)):
-        raise TypeError(f"return_std must be True or False, got {type(return_std).__name__}")
-    if return_std and probes < 2 and method == "hutchinson":
-        raise ValueError(
-            f"probes must be >= 2 with return_std=True (a standard error needs two probes), "
-            f"got {probes}"
-        )
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as exc:
-        raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from exc
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {dt}")
+    check_return_std(return_std, probes, estimated=method == "hutchinson")
+    dt = check_dtype(dtype)
     m = n if rows is None else check_int(rows, "rows", low=1)
     if m > n:
         raise ValueError(f"rows must be between 1 and n = {n}, got {m}")
