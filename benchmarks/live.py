@@ -20,16 +20,19 @@ Uses Debian's Chromium (/usr/bin/chromium, or $CRITBOOK_CHROMIUM) through Playwr
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
-import http.server
 import os
 import re
 import statistics
-import threading
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# One Chromium setup and one static server for the tests, the page-weight tool and this benchmark.
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, serve_site  # noqa: E402
+
 PAGES = [
     "chapters/rank_collapse.html",
     "chapters/tractable_model.html",
@@ -41,14 +44,6 @@ VENDOR = [
     "vendor/vega/vega.min.js",
     "vendor/vega-lite/vega-lite.min.js",
     "vendor/vega-embed/vega-embed.min.js",
-]
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
 ]
 
 # Milliseconds from navigation start: the chart drawn; the page's DOMContentLoaded and load
@@ -83,18 +78,6 @@ MOVE_JS = """async ([steps, seed]) => {
 }"""
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(_Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
-
-
 def _figure_bytes(html: str) -> tuple[int, int]:
     parts = re.findall(
         r'(<div class="critbook-live".*?</script>\s*<script>.*?</script>)', html, re.DOTALL
@@ -111,12 +94,10 @@ def main() -> None:
     site = Path(args.site).resolve()
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("CRITBOOK_CHROMIUM", "/usr/bin/chromium")
-    server, base = _serve(site)
     external: list[str] = []
     rows = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+    with serve_site(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for path in PAGES:
             html = (site / path).read_text()
             raw, gz = _figure_bytes(html)
@@ -164,7 +145,6 @@ def main() -> None:
                 (path, timing, statistics.median(times), p95, len(times), raw, gz, from_file)
             )
         browser.close()
-    server.shutdown()
     vendor_raw = sum((site / v).stat().st_size for v in VENDOR)
     vendor_gz = sum(len(gzip.compress((site / v).read_bytes(), 9)) for v in VENDOR)
 

@@ -19,12 +19,9 @@ numbers depend on (which pages load the widget manager, the favicon, ...).
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
-import http.server
 import json
 import sys
-import threading
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
@@ -32,7 +29,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, serve_site  # noqa: E402
 
 SKIP_DIRS = {"_static", "_sources", "_images", "vendor", "_downloads"}
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -77,25 +74,16 @@ def kind(resource_type: str, url: str) -> str:
     return "other"
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def measure(site: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
     pages = sorted(
         p.relative_to(site).as_posix()
         for p in site.rglob("*.html")
         if not SKIP_DIRS.intersection(p.relative_to(site).parts)
     )
     results: dict = {}
-    with sync_playwright() as pw:
+    with serve_site(site) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for path in pages:
             entry: dict = {"cls": {}, "bytes": defaultdict(int), "gzip": defaultdict(int)}
@@ -135,7 +123,6 @@ def measure(site: Path) -> dict:
                 flush=True,
             )
         browser.close()
-    server.shutdown()
     return results
 
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -117,10 +118,13 @@ def site() -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def site_url(site: Path) -> Iterator[str]:
-    """Base URL (ending in /) of the site served on 127.0.0.1 on a free port."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
+@contextlib.contextmanager
+def serve_site(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 on a free port; yield the base URL (ending in /).
+
+    Also used by ``tools/page_weight.py`` and ``benchmarks/live.py``.
+    """
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
@@ -131,6 +135,13 @@ def site_url(site: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def site_url(site: Path) -> Iterator[str]:
+    """Base URL (ending in /) of the site served on 127.0.0.1 on a free port."""
+    with serve_site(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
