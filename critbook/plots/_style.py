@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from ..simplex import (
@@ -19,7 +20,37 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     from matplotlib.typing import ColorType
 
 
-__all__ = ["new_axes", "regime_colors", "decorate"]
+__all__ = [
+    "COLUMN_WIDTH",
+    "BOOK_STYLE",
+    "use_book_style",
+    "column_figure",
+    "new_axes",
+    "regime_colors",
+    "decorate",
+]
+
+#: The book's text column in inches at matplotlib's 100 dpi: 690 px, the column's width on a
+#: 1280 px screen. A figure this wide is shown at its own size there, so its font sizes are
+#: the displayed ones (10.5 pt = 14.6 px); on a phone the column is about 360 px and the
+#: figure is shown at about half size (tap it for the full-size image).
+COLUMN_WIDTH = 6.9
+
+#: Matplotlib settings for figures drawn for the column (see :func:`use_book_style`).
+BOOK_STYLE: dict[str, object] = {
+    "figure.figsize": (COLUMN_WIDTH, 4.0),
+    "figure.dpi": 100,
+    "font.size": 10.5,
+    "axes.titlesize": 11.0,
+    "axes.labelsize": 10.5,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "legend.fontsize": 9.5,
+    "legend.frameon": False,
+    "lines.linewidth": 1.8,
+    "axes.grid": False,
+    "figure.constrained_layout.use": True,
+}
 
 
 def _high_dpi_inline_figures() -> None:
@@ -54,8 +85,39 @@ regime_colors = {
 }
 
 
-def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (6.4, 4.0)) -> Axes:
-    """Return ``ax``, or the axes of a new figure of size ``figsize``."""
+def use_book_style() -> None:
+    """Draw the following figures for the book's column: :data:`BOOK_STYLE` into ``rcParams``.
+
+    The chapters call it once, in their first (hidden) cell; in one's own notebook it is
+    optional (``matplotlib.rcdefaults()`` undoes it).
+    """
+    mpl.rcParams.update(BOOK_STYLE)
+
+
+def column_figure(
+    nrows: int = 1, ncols: int = 1, *, height: float | None = None, **subplots: object
+) -> tuple[Figure, Any]:
+    """A new figure as wide as the book's column, with ``nrows x ncols`` axes.
+
+    ``height`` is the figure's height in inches (default: 3.3 per row with two or more
+    columns of axes, 4.0 per row with one). At most two columns of axes keep tick labels
+    legible at the column's width; use more rows instead. Other keywords go to
+    ``matplotlib.pyplot.subplots`` (``sharey=True``, ...). Returns ``(fig, axes)`` as
+    ``plt.subplots`` does.
+    """
+    for name, value in (("nrows", nrows), ("ncols", ncols)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if height is None:
+        height = nrows * (3.3 if ncols > 1 else 4.0)
+    if not (isinstance(height, (int, float)) and 0 < height < 100):
+        raise ValueError(f"height must be a number of inches in (0, 100), got {height!r}")
+    subplots.setdefault("layout", "constrained")
+    return plt.subplots(nrows, ncols, figsize=(COLUMN_WIDTH, float(height)), **subplots)
+
+
+def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = (COLUMN_WIDTH, 4.0)) -> Axes:
+    """Return ``ax``, or the axes of a new figure of size ``figsize`` (the column's width)."""
     if ax is not None:
         return ax
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
