@@ -149,7 +149,8 @@ def sphere_top_distances(
     >>> D = sphere_top_distances(1e6, d=3, size=20000, rng=0)
     >>> D.shape
     (20000, 2)
-    >>> round(float(np.median(D[:, 0]) * 1e6), 1)  # d = 3: D_min ~ Exp(mean 2/n)
+    >>> # d = 3: D_min is about exponential with mean 2/n
+    >>> round(float(np.median(D[:, 0]) * 1e6), 1)
     1.4
     """
     n, k, size = _check_top(n, k, size)

@@ -289,7 +289,8 @@ def iterate_layers(
     --------
     >>> import numpy as np
     >>> from critbook import iterate_layers, gaussian_tokens, mean_cosine
-    >>> traj = iterate_layers(gaussian_tokens(100, 16, 0.2, rng=0), betas=[1.0] * 5)
+    >>> X = gaussian_tokens(100, 16, 0.2, rng=0)
+    >>> traj = iterate_layers(X, betas=[1.0] * 5)
     >>> traj.shape
     (6, 100, 16)
     >>> mean_cosine(traj[-1]) > mean_cosine(traj[0])
@@ -336,9 +337,10 @@ def collapse_metrics(trajectory: ArrayLike) -> dict[str, np.ndarray]:
     Examples
     --------
     >>> import numpy as np
-    >>> from critbook import collapse_metrics, iterate_layers, uniform_sphere_tokens
-    >>> traj = iterate_layers(uniform_sphere_tokens(200, 8, rng=0), betas=[1.0] * 3)
-    >>> m = collapse_metrics(traj)
+    >>> import critbook as cb
+    >>> X = cb.uniform_sphere_tokens(200, 8, rng=0)
+    >>> traj = cb.iterate_layers(X, betas=[1.0] * 3)
+    >>> m = cb.collapse_metrics(traj)
     >>> sorted(m)
     ['effective_rank', 'mean_cosine', 'rank_one_residual']
     >>> bool(np.all(np.diff(m["mean_cosine"]) > 0))

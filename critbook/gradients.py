@@ -171,9 +171,10 @@ def finite_difference_jacobian(
     Examples
     --------
     >>> import numpy as np
-    >>> from critbook import finite_difference_jacobian, layer_jacobian, gaussian_tokens
-    >>> X = gaussian_tokens(4, 3, rho=0.2, rng=0)
-    >>> err = np.abs(finite_difference_jacobian(X, 2.0) - layer_jacobian(X, 2.0)).max()
+    >>> import critbook as cb
+    >>> X = cb.gaussian_tokens(4, 3, rho=0.2, rng=0)
+    >>> J = cb.layer_jacobian(X, 2.0)
+    >>> err = np.abs(cb.finite_difference_jacobian(X, 2.0) - J).max()
     >>> bool(err < 1e-8)
     True
     """
@@ -559,7 +560,9 @@ def eta_hutchinson(
     >>> import numpy as np
     >>> from critbook import eta, eta_hutchinson, gaussian_tokens
     >>> X = gaussian_tokens(100, 32, rho=0.3, rng=0)
-    >>> est, se = eta_hutchinson(X, beta=6.0, probes=32, rng=0, return_std=True)
+    >>> est, se = eta_hutchinson(
+    ...     X, beta=6.0, probes=32, rng=0, return_std=True
+    ... )
     >>> bool(abs(est - eta(X, 6.0)) < 4 * se)
     True
     """

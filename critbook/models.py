@@ -310,9 +310,10 @@ def load_minilm(dtype: Any = np.float32) -> MiniLM:
     Examples
     --------
     >>> from critbook.models import load_minilm
-    >>> model = load_minilm()                                # doctest: +SKIP
-    >>> out = model.forward(model.tokenize("Attention is all you need."))  # doctest: +SKIP
-    >>> out.layers[0].queries.shape                          # doctest: +SKIP
+    >>> model = load_minilm()  # doctest: +SKIP
+    >>> ids = model.tokenize("Attention is all you need.")  # doctest: +SKIP
+    >>> out = model.forward(ids)  # doctest: +SKIP
+    >>> out.layers[0].queries.shape  # doctest: +SKIP
     (12, 9, 32)
     """
     dt = np.dtype(dtype)
@@ -332,7 +333,9 @@ def text_windows(ids: Any, n: int, count: int, *, cls_id: int, sep_id: int) -> l
     --------
     >>> import numpy as np
     >>> from critbook.models import text_windows
-    >>> [w.tolist() for w in text_windows(np.arange(10, 20), 4, 3, cls_id=1, sep_id=2)]
+    >>> ids = np.arange(10, 20)
+    >>> windows = text_windows(ids, 4, 3, cls_id=1, sep_id=2)
+    >>> [w.tolist() for w in windows]
     [[1, 10, 11, 2], [1, 12, 13, 2], [1, 14, 15, 2]]
     """
     body = np.asarray(ids, dtype=np.int64).ravel()

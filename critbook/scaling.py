@@ -291,7 +291,7 @@ def effective_gamma(beta: ArrayLike, n: ArrayLike) -> float | NDArray[np.float64
     >>> import numpy as np
     >>> from critbook import effective_gamma, ssmax_factor
     >>> n = np.array([1e3, 1e6])
-    >>> effective_gamma(ssmax_factor(n), n)  # SSMax is gamma = s for every n
+    >>> effective_gamma(ssmax_factor(n), n)  # gamma = s for every n
     array([0.43, 0.43])
     """
     beta = as_real_array(beta, "beta", low=0.0)
@@ -381,7 +381,8 @@ def calibrated_ratio(
     at every longer length:
 
     >>> from critbook import calibrated_ratio, qwen_logn_factor
-    >>> calibrated_ratio(qwen_logn_factor, [4096, 1e6], calibration_length=2048)
+    >>> n = [4096, 1e6]
+    >>> calibrated_ratio(qwen_logn_factor, n, calibration_length=2048)
     array([1., 1.])
     """
     rule = _check_rule(rule, "rule")

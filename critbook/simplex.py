@@ -243,7 +243,8 @@ def simplex_layer(
     >>> from critbook import simplex_layer, critical_gamma
     >>> n, rho = 1e12, 0.2
     >>> gc = critical_gamma(rho)
-    >>> [round(simplex_layer(n, g * gc * np.log(n), rho)[1], 3) for g in (0.7, 1.0, 1.3)]
+    >>> betas = [g * gc * np.log(n) for g in (0.7, 1.0, 1.3)]
+    >>> [round(simplex_layer(n, b, rho)[1], 3) for b in betas]
     [1.0, 0.5, 0.2]
     """
     rho, a, D, N, m = _layer_terms(n, beta, rho, q, alpha)
@@ -279,7 +280,8 @@ def simplex_angle_ratio(
     >>> import numpy as np
     >>> from critbook import simplex_angle_ratio
     >>> n, rho = 1e30, 0.3
-    >>> round(simplex_angle_ratio(n, np.log(n) / (1 - rho), rho), 4)  # 1 / (1 + 3 rho)
+    >>> beta = np.log(n) / (1 - rho)  # gamma = gamma_c
+    >>> round(simplex_angle_ratio(n, beta, rho), 4)  # 1 / (1 + 3 rho)
     0.5263
     """
     _, a, D, _, _ = _layer_terms(n, beta, rho, q, alpha)
@@ -386,9 +388,11 @@ def simplex_eta(
     >>> import numpy as np
     >>> from critbook import simplex_eta, simplex_tokens, eta
     >>> n, rho, beta = 40, 0.3, 5.0
-    >>> bool(np.isclose(simplex_eta(n, beta, rho), eta(simplex_tokens(n, rho), beta)))
+    >>> exact = simplex_eta(n, beta, rho)
+    >>> bool(np.isclose(exact, eta(simplex_tokens(n, rho), beta)))
     True
-    >>> round(simplex_eta(1e12, np.log(1e12) / (1 - 0.3), 0.3), 3)  # tends to 1/4
+    >>> n = 1e12  # at gamma = gamma_c, eta tends to 1/4
+    >>> round(simplex_eta(n, np.log(n) / (1 - rho), rho), 3)
     0.25
     """
     n, beta, rho, p, t, r = _weights(n, beta, rho)
@@ -519,7 +523,8 @@ def approach_exponent(
     Examples
     --------
     >>> from critbook import approach_exponent
-    >>> approach_exponent([1.0, 2.0, 2.5, 4.0], 0.5)  # kappa = 0.5, 1, 1.25, 2
+    >>> # gamma / gamma_c = 0.5, 1, 1.25, 2
+    >>> approach_exponent([1.0, 2.0, 2.5, 4.0], 0.5)
     array([1.  , 1.  , 0.25, 1.  ])
     >>> approach_exponent(1.0, 0.5, quantity="self_weight")
     0.5

@@ -468,7 +468,8 @@ def eta_phase_diagram(
     ``eta`` is near ``1/4`` at it and near ``1 - 1/d`` above it:
 
     >>> from critbook import eta_phase_diagram
-    >>> E = eta_phase_diagram([0.5], [1.0, 2.0, 4.0], n=200, d=512, rng=0, probes=2)
+    >>> gammas = [1.0, 2.0, 4.0]
+    >>> E = eta_phase_diagram([0.5], gammas, n=200, d=512, rng=0, probes=2)
     >>> E.shape
     (3, 1)
     >>> E.ravel().round(2)

@@ -68,7 +68,8 @@ def html_table(
     Examples
     --------
     >>> from critbook.tables import html_table
-    >>> t = html_table({"n": [10, 100], "value": [0.5, 0.25]}, {"value": ".2f"})
+    >>> columns = {"n": [10, 100], "value": [0.5, 0.25]}
+    >>> t = html_table(columns, {"value": ".2f"})
     >>> print(repr(t))
       n  value
      10   0.50

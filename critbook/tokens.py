@@ -190,7 +190,8 @@ def almost_simplex_constants(
     Examples
     --------
     >>> from critbook import simplex_tokens, almost_simplex_constants
-    >>> [round(c, 12) for c in almost_simplex_constants(simplex_tokens(4, 0.3, q=2.0))]
+    >>> X = simplex_tokens(4, 0.3, q=2.0)
+    >>> [round(c, 12) for c in almost_simplex_constants(X)]
     [2.0, 2.0, 0.3, 0.3]
     """
     Xa = np.asarray(as_tokens(X), dtype=np.float64)

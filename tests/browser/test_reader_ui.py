@@ -88,8 +88,9 @@ def test_page_assets_and_buttons(page, site_url: str, path: str) -> None:
 
     if page.locator("span.math, div.math").count():
         _wait_for_mathjax(page)
-        problems += [f"backslash typeset as text in: {t}" for t in
-                     page.evaluate(MTEXT_WITH_BACKSLASH_JS)]
+        problems += [
+            f"backslash typeset as text in: {t}" for t in page.evaluate(MTEXT_WITH_BACKSLASH_JS)
+        ]
 
     shows_code = page.locator("article .cell_input").count() > 0
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
@@ -159,9 +160,36 @@ def test_search_excerpts_are_plain_text(page, site_url: str, word: str) -> None:
     )
     assert len(excerpts) >= 3, excerpts
     bad = [
-        e for e in excerpts
+        e
+        for e in excerpts
         if any(s in e for s in ("\\(", "\\[", "\\frac", ".pdf", ".ipynb", "Binder"))
     ]
     assert not bad, f"{len(bad)} of {len(excerpts)} excerpts with TeX or menu text: {bad[:3]}"
     assert any(word in e.lower() for e in excerpts), excerpts
     assert not watch.problems, watch.problems
+
+
+def test_search_index_has_no_tex_words() -> None:
+    """The search index holds an equation's Greek letters but none of its TeX commands.
+
+    (tools/reader_site.py.) ``frac``, ``mathrm``, ... appear nowhere in the book's prose or
+    code, so any of them in the index came from an equation; ``gamma`` and ``beta`` must still
+    lead to the chapters that use them.
+    """
+    import json
+
+    from .conftest import site_dir
+
+    _need(PAGES[0])
+    text = (site_dir() / "searchindex.js").read_text()
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    terms = index["terms"]
+    tex = [
+        w for w in ("frac", "mathrm", "langl", "rangl", "mathbb", "qquad", "lvert") if w in terms
+    ]
+    assert not tex, f"TeX words in the search index: {tex}"
+    pages = {i: name for i, name in enumerate(index["docnames"])}
+    for word in ("gamma", "beta", "rho"):
+        found = terms.get(word, [])
+        found = {pages[i] for i in ([found] if isinstance(found, int) else found)}
+        assert "chapters/phase_transition" in found, (word, sorted(found))
