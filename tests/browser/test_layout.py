@@ -8,7 +8,8 @@ and measured in the browser; the tests below judge the measurements:
   scroll): a reader can then reach what is off to the right, and the book's CSS shows a cue;
 * at 390 px the document itself never scrolls sideways;
 * code cells do not scroll sideways at 1280 px (code lines of at most about 70 characters);
-* images carry at least twice as many pixels as they are displayed wide, or are vector (SVG);
+* images carry at least twice as many pixels as they are displayed wide, or are vector (SVG),
+  and each is a link to itself (the full-size image, for a phone reader);
 * pacing (the book's chapters, at 1280x800): the first figure within the first two screens and no
   stretch longer than four screens without a figure, table, live figure or box (admonition,
   theorem box, exercise, solution).
@@ -162,7 +163,10 @@ MEASURE_JS = r"""
     .map(i => ({src: (i.getAttribute('src') || '').slice(0, 80),
                 svg: /\.svg($|\?)|^data:image\/svg/.test(i.getAttribute('src') || ''),
                 natural: i.naturalWidth,
-                shown: i.getBoundingClientRect().width}));
+                shown: i.getBoundingClientRect().width,
+                // the full-size image is one click away: the image is a link to itself
+                linked: !!(i.closest('a[href]') && i.closest('a[href]').getAttribute('href')
+                           .split('/').pop() === (i.getAttribute('src') || '').split('/').pop())}));
   // Pacing: figures and boxes in document coordinates.
   const y0 = window.scrollY;
   const box = (e) => { const r = e.getBoundingClientRect(); return [r.top + y0, r.bottom + y0]; };
@@ -291,7 +295,7 @@ def test_code_cells_fit_at_desktop(measure, path: str) -> None:
 
 @pytest.mark.parametrize(("path", "size"), _params("images", PAGES, list(SIZES)))
 def test_images_are_sharp(measure, path: str, size: str) -> None:
-    """Every content image has at least 2 pixels per displayed px (or is SVG)."""
+    """Every content image has at least 2 pixels per displayed px (or is SVG) and links to itself."""
     _need(path)
     blurry = [
         f"{i['src']}: {i['natural']} px shown at {i['shown']:.0f} px"
@@ -299,6 +303,8 @@ def test_images_are_sharp(measure, path: str, size: str) -> None:
         if not i["svg"] and i["natural"] < 2 * i["shown"] - 1
     ]
     assert not blurry, f"{path} at {size}: images below 2x:\n  " + "\n  ".join(blurry)
+    unlinked = [i["src"] for i in measure(path, size, "light")["images"] if not i["linked"]]
+    assert not unlinked, f"{path}: images that do not link to their full size: {unlinked}"
 
 
 def _screens(y: float) -> float:
