@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     from matplotlib.typing import ColorType
 
 
-from ._style import decorate, n_colors, new_axes, ratio_palette, regime_colors
+from ._style import COLUMN_WIDTH, decorate, n_colors, new_axes, ratio_palette, regime_colors
 
 __all__ = [
     "plot_phase_diagram",
@@ -100,7 +100,7 @@ def plot_phase_diagram(
             f"values must have shape (len(gammas), len(rhos)) = ({gammas.size}, {rhos.size}); "
             f"got {values.shape}"
         )
-    ax = new_axes(ax, figsize=(5.0, 4.2))
+    ax = new_axes(ax, figsize=(COLUMN_WIDTH, 4.6))
     mesh = ax.pcolormesh(
         rhos, gammas, values, shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax, rasterized=True
     )
@@ -135,6 +135,8 @@ def plot_limit_sweep(
     alpha: float = 0.0,
     q: float = 1.0,
     ax: Axes | None = None,
+    *,
+    legend: str | None = "best",
 ) -> Axes:
     """The simplex output cosine against ``gamma / gamma_c`` as ``n`` grows, and its limit.
 
@@ -153,6 +155,8 @@ def plot_limit_sweep(
     q : float, default 1.0
         Squared token norm, ``> 0``.
     ax : matplotlib.axes.Axes, optional
+    legend : str or None, default "best"
+        Legend location (``None``: no legend, e.g. for one legend under several panels).
 
     Returns
     -------
@@ -190,7 +194,8 @@ def plot_limit_sweep(
         ax,
         r"$\gamma / \gamma_c$",
         r"output cosine $\rho'$",
-        rf"Simplex, $\rho = {rho:g}$, $\alpha = {alpha:g}$: exact map and limit",
+        rf"simplex, $\rho = {rho:g}$, $\alpha = {alpha:g}$",
+        legend=legend,
     )
 
 
@@ -201,6 +206,8 @@ def plot_limit_approach(
     quantity: str = "angle_ratio",
     ns: ArrayLike | None = None,
     ax: Axes | None = None,
+    *,
+    legend: str | None = "lower left",
 ) -> Axes:
     """Distance of the finite-``n`` simplex layer to its limit, against ``n`` (log-log).
 
@@ -224,6 +231,8 @@ def plot_limit_approach(
     ns : array_like, optional
         Context lengths; default 60 values from ``10`` to ``1e12``.
     ax : matplotlib.axes.Axes, optional
+    legend : str or None, default "lower left"
+        Legend location; ``"outside"`` puts it to the right of the axes, ``None`` omits it.
 
     Returns
     -------
@@ -274,13 +283,15 @@ def plot_limit_approach(
     ax.set_xscale("log")
     ax.set_yscale("log")
     name = r"angle ratio $\lambda$" if quantity == "angle_ratio" else r"self weight $A_{ii}$"
+    outside = legend == "outside"
     return decorate(
         ax,
         "number of tokens $n$",
-        f"distance of the {name} to its limit",
-        rf"Approach to the limit, simplex $\rho = {rho:g}$ (dashed: $n^{{-e}}$)",
-        legend="lower left",
-        grid="both",
+        "distance to the limit",
+        rf"{name}, simplex $\rho = {rho:g}$ (dashed: $n^{{-e}}$)",
+        legend="upper left" if outside else legend,
+        outside=outside,
+        grid="major",
     )
 
 
@@ -292,6 +303,8 @@ def plot_gamma_window(
     ax: Axes | None = None,
     title: str | None = None,
     ylabel: str = "value",
+    *,
+    legend: str | None = "best",
 ) -> Axes:
     """Curves against ``gamma`` with the almost-simplex window shaded.
 
@@ -309,6 +322,8 @@ def plot_gamma_window(
     ax : matplotlib.axes.Axes, optional
     title : str, optional
     ylabel : str, default "value"
+    legend : str or None, default "best"
+        Legend location (``None``: no legend, e.g. for one legend under several panels).
 
     Returns
     -------
@@ -345,7 +360,7 @@ def plot_gamma_window(
             ls="--",
             label=r"$\gamma_c = 1/(1-\rho)$",
         )
-    return decorate(ax, r"scaling constant $\gamma$", ylabel, title)
+    return decorate(ax, r"scaling constant $\gamma$", ylabel, title, legend=legend)
 
 
 def plot_sparsity(
@@ -355,6 +370,9 @@ def plot_sparsity(
     ax: Axes | None = None,
     title: str | None = None,
     colors: Sequence[ColorType] | None = None,
+    *,
+    ratios: ArrayLike | None = None,
+    legend: str | None = "upper left",
 ) -> Axes:
     """How many tokens hold most of a row's attention, against ``n`` (log-log).
 
@@ -369,6 +387,11 @@ def plot_sparsity(
     ax : matplotlib.axes.Axes, optional
     title : str, optional
     colors : sequence of colours, optional
+    ratios : array_like, shape (K,), optional
+        The ``gamma / gamma_c`` of each curve; without ``colors``, the curves get the
+        regime colours (blue shades below ``gamma_c``, green at it, red shades above).
+    legend : str or None, default "upper left"
+        Legend location (``None``: no legend, e.g. for one legend under several panels).
 
     Returns
     -------
@@ -390,6 +413,13 @@ def plot_sparsity(
             f"counts must have shape (len(labels), len(ns)) = ({len(labels)}, {ns.size}); "
             f"got {counts.shape}"
         )
+    if colors is None and ratios is not None:
+        ratios = as_real_array(ratios, "ratios", low=0.0).ravel()
+        if ratios.size != counts.shape[0]:
+            raise ValueError(
+                f"ratios must have one value per curve ({counts.shape[0]}); got {ratios.size}"
+            )
+        colors = ratio_palette(ratios)
     ax = new_axes(ax)
     for index, (row, label) in enumerate(zip(counts, labels)):
         color = None if colors is None else colors[index]
@@ -406,8 +436,8 @@ def plot_sparsity(
         "number of tokens $n$",
         "tokens holding 90% of the weight",
         title,
-        legend="upper left",
-        grid="both",
+        legend=legend,
+        grid="major",
     )
 
 
@@ -469,7 +499,7 @@ def plot_cobweb(
             f"next_rho must have the shape of grid ({grid.size},); got ({next_rho.size},)"
         )
     color = regime_colors["critical"] if color is None else color
-    ax = new_axes(ax, figsize=(4.2, 4.0))
+    ax = new_axes(ax, figsize=(COLUMN_WIDTH, 5.0))
     ax.plot(grid, next_rho, color=color, lw=2, label=label)
     ax.plot([0, 1], [0, 1], color="0.5", lw=1, ls="--")
     xs = np.repeat(trajectory, 2)[:-1]
