@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,12 +15,7 @@ from ..simplex import (
     simplex_layer,
     simplex_limit,
 )
-
-if TYPE_CHECKING:  # matplotlib >= 3.8
-    pass
-
-
-from ._style import decorate, n_colors, new_axes, regime_colors
+from ._style import COLUMN_WIDTH, decorate, n_colors, new_axes, regime_colors
 
 __all__ = ["plot_simplex_check", "plot_almost_simplex_constants"]
 
@@ -33,6 +27,7 @@ def plot_simplex_check(
     q: float = 1.0,
     simulated: Mapping[int, tuple[ArrayLike, ArrayLike]] | None = None,
     ax: Axes | None = None,
+    legend: str | None = "upper right",
 ) -> Axes:
     """One simplex layer: the exact map against simulated points, for ``beta = gamma log n``.
 
@@ -58,7 +53,10 @@ def plot_simplex_check(
         ``gamma / gamma_c`` (``>= 0``) and the output cosines measured there,
         of the same length. Drawn as markers in the colour of their ``n``.
     ax : matplotlib.axes.Axes, optional
-        Where to draw.
+        Where to draw; by default a new figure as wide as the book's column.
+    legend : str or None, default "upper right"
+        Location of the legend; ``None`` draws none (e.g. on the second
+        of two panels that share one legend).
 
     Returns
     -------
@@ -128,7 +126,7 @@ def plot_simplex_check(
         r"$\gamma / \gamma_c$  (with $\beta = \gamma \log n$)",
         r"output cosine $\rho'$",
         rf"One layer on a simplex, $\rho = {rho:g}$, $\alpha = {alpha:g}$, $q = {q:g}$",
-        legend="upper right",
+        legend=legend,
     )
 
 
@@ -203,7 +201,7 @@ def plot_almost_simplex_constants(
     n = check_int(n, "n", low=2)
     rho = float(check_rho(rho))
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10.0, 4.0), layout="constrained")
+        _, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH, 3.6), layout="constrained")
     axes = np.asarray(axes, dtype=object).ravel()
     if axes.size != 2:
         raise ValueError(f"axes must hold two Axes; got {axes.size}")
@@ -234,7 +232,12 @@ def plot_almost_simplex_constants(
         rf"Extreme cosines, $n = {n}$, $\rho = {rho:g}$",
         rf"Extreme squared norms, $n = {n}$",
     )
-    for (ax, values, centre, width, names, ylabel, (lo, hi)), title in zip(panels, titles):
+    # The values close in on the model value as d grows, so the corner far from it on the
+    # right (large d) stays empty: below it for cosines, above it for norms.
+    corners = ("lower right", "upper right")
+    for (ax, values, centre, width, names, ylabel, (lo, hi)), title, corner in zip(
+        panels, titles, corners
+    ):
         band_lo = centre - width if lo is None else np.maximum(centre - width, lo)
         band_hi = centre + width if hi is None else np.minimum(centre + width, hi)
         guide = r"guide $\pm c\sqrt{\log n / d}$"
@@ -243,5 +246,5 @@ def plot_almost_simplex_constants(
         for k in range(2):
             ax.plot(ds, values[:, k], "o-", color=colors[k], lw=1.5, ms=5, label=names[k])
         ax.set_xscale("log", base=2)
-        decorate(ax, "dimension $d$", ylabel, title)
+        decorate(ax, "dimension $d$", ylabel, title, legend=corner)
     return axes
