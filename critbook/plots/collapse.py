@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_real_array, check_rho
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     from matplotlib.typing import ColorType
 
 
-from ._style import decorate, new_axes, regime_colors, regimes
+from ._style import COLUMN_WIDTH, decorate, new_axes, regime_colors, regimes
 
 __all__ = ["plot_self_weight"]
 
@@ -179,7 +180,6 @@ def plot_max_weight_vs_n(
         r"Largest attention weight at fixed $\beta$",
         legend="lower left",
         fontsize=None,
-        grid="both",
     )
 
 
@@ -261,7 +261,9 @@ def plot_collapse_metrics(
     colors : mapping of str to color, optional
         A colour per label (matplotlib's cycle otherwise).
     axes : sequence of three matplotlib.axes.Axes, optional
-        Where to draw; by default a new figure with three panels.
+        Where to draw, with a legend in the first. By default a new figure
+        as wide as the book's column with the three panels in a 2 x 2 grid,
+        whose fourth cell holds the legend.
 
     Returns
     -------
@@ -279,8 +281,10 @@ def plot_collapse_metrics(
     >>> len(axes)
     3
     """
+    legend_cell = None
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(13.0, 4.0), layout="constrained")
+        _, grid = plt.subplots(2, 2, figsize=(COLUMN_WIDTH, 6.0), layout="constrained")
+        axes, legend_cell = grid.ravel()[:3], grid[1, 1]
     axes = np.asarray(axes, dtype=object).ravel()
     if axes.size != 3:
         raise ValueError(f"axes must hold three Axes; got {axes.size}")
@@ -301,7 +305,11 @@ def plot_collapse_metrics(
     axes[2].set_yscale("log")
     axes[2].set_ylim(1e-17, 2.0)
     panels = (
-        (r"mean cosine $\langle y_i, y_j\rangle$", "Tokens align", "best"),
+        (
+            r"mean cosine $\langle y_i, y_j\rangle$",
+            "Tokens align",
+            "best" if legend_cell is None else None,
+        ),
         ("effective rank", "Effective rank falls to 1", None),
         (
             r"rank-one residual $\|X - 1\bar x^\top\|_F / \|X\|_F$",
@@ -311,6 +319,11 @@ def plot_collapse_metrics(
     )
     for ax, (ylabel, title, legend) in zip(axes, panels):
         decorate(ax, r"layer $\ell$", ylabel, title, legend=legend, fontsize=None)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if legend_cell is not None:
+        legend_cell.axis("off")
+        handles, labels = axes[0].get_legend_handles_labels()
+        legend_cell.legend(handles, labels, loc="center", frameon=False)
     return axes
 
 
