@@ -42,22 +42,10 @@ MODES = ("light", "dark")
 _LONG_CODE = "code cells with lines over ~70 characters (not yet rewrapped)"
 _LATE = "first figure at screen {} of 1280x800: an early figure is still to be moved up or added"
 EXPECTED_FAILURES: dict[tuple[str, str], str] = {
-    ("clipped", "genindex.html", "phone"): "the theme's two-column index table at 390 px",
-    ("sideways", "genindex.html"): "the theme's two-column index table is 439 px wide at 390 px",
-    ("sideways", "chapters/rank_collapse.html"): (
-        "540 px wide at 390 px: the inline formula for H_i - log n in the dropdown"
-        " 'Implementation: the finite-n prediction' does not wrap"
-    ),
     ("code", "chapters/api.html"): "12 signatures and examples scroll (API page being rewritten)",
-    ("code", "chapters/how_to_run.html"): "3 shell commands over 70 characters",
-    ("code", "intro.html"): _LONG_CODE + ": the printed table of self weights",
-    ("code", "index.html"): _LONG_CODE + ": the printed table of self weights (as intro)",
-    ("code", "chapters/rank_collapse.html"): _LONG_CODE + ": 10 blocks",
     ("code", "chapters/gradients.html"): _LONG_CODE + ": 18 blocks",
     ("code", "chapters/practice.html"): _LONG_CODE + ": 14 blocks",
     ("code", "chapters/real_model.html"): _LONG_CODE + ": 4 blocks",
-    ("first-figure", "intro.html"): _LATE.format(2.2) + " (a printed table comes first)",
-    ("first-figure", "chapters/rank_collapse.html"): _LATE.format(2.7),
     ("first-figure", "chapters/gradients.html"): _LATE.format(10.6),
     ("first-figure", "chapters/practice.html"): _LATE.format(4.9),
     ("first-figure", "chapters/real_model.html"): _LATE.format(3.4),
