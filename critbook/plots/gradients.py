@@ -21,9 +21,87 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     pass
 
 
-from ._style import decorate, new_axes, ratio_palette
+from ._style import decorate, n_colors, new_axes, ratio_palette
 
-__all__ = ["plot_eta_vs_n", "plot_forward_backward"]
+__all__ = ["plot_eta_vs_gamma", "plot_eta_vs_n", "plot_forward_backward"]
+
+
+def plot_eta_vs_gamma(
+    rho: float = 0.3,
+    ns: Sequence[float] = (1e2, 1e4, 1e12),
+    q: float = 1.0,
+    ratios: ArrayLike | None = None,
+    legend: str | None = "upper left",
+    ax: Axes | None = None,
+) -> Axes:
+    """``eta`` of one simplex layer against ``gamma / gamma_c``, at several ``n``, with its limit.
+
+    Lines: the exact finite-``n`` value :func:`critbook.simplex_eta` for
+    ``beta = gamma log n`` and ``d = n + 1``, one per ``n``. Grey: the limit
+    ``n -> infinity`` of Theorem 2.4 (:func:`critbook.simplex_eta_limit`):
+    ``0`` below ``gamma_c``, ``1 / (4 q)`` at it (a dot), ``1 / q`` above.
+
+    Parameters
+    ----------
+    rho : float, default 0.3
+        Pairwise cosine, in ``[0, 1)``.
+    ns : sequence of float, default (1e2, 1e4, 1e12)
+        Context lengths, ``>= 2``.
+    q : float, default 1.0
+        Squared token norm, ``> 0``.
+    ratios : array_like, optional
+        Values of ``gamma / gamma_c`` (``>= 0``); default 501 values from 0 to 2.5.
+    legend : str or None, default "upper left"
+        Location of the legend (``None``: no legend).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from critbook.plots import plot_eta_vs_gamma
+    >>> ax = plot_eta_vs_gamma(rho=0.3, ns=(1e2, 1e6))
+    >>> len(ax.lines)  # two curves, the limit's two pieces and its dot, gamma_c
+    6
+    """
+    rho = float(check_rho(rho))
+    ns = as_real_array(ns, "ns", low=2.0).ravel()
+    if ratios is None:
+        ratios = np.linspace(0.0, 2.5, 501)
+    ratios = as_real_array(ratios, "ratios", low=0.0).ravel()
+    gc = critical_gamma(rho)
+    ax = new_axes(ax)
+    ax.axvline(1.0, color="0.5", lw=1, ls=":")
+    for n, color in zip(ns, n_colors(ns.size)):
+        betas = ratios * gc * np.log(n)
+        label = rf"$n = 10^{{{np.log10(n):g}}}$"
+        ax.plot(ratios, simplex_eta(n, betas, rho, q), color=color, label=label)
+    limit_label = r"limit $n \to \infty$ (Theorem 2.4)"
+    for part in (ratios[ratios < 1.0], ratios[ratios > 1.0]):
+        ax.plot(
+            part,
+            simplex_eta_limit(part * gc, rho, q),
+            color="0.6",
+            lw=5,
+            alpha=0.5,
+            solid_capstyle="butt",
+            zorder=1,
+            label=limit_label,
+        )
+        limit_label = None
+    ax.plot([1.0], [simplex_eta_limit(gc, rho, q)], "o", color="0.35", ms=6, zorder=3)
+    ax.set_ylim(-0.03, 1.08 / q)
+    return decorate(
+        ax,
+        r"$\gamma / \gamma_c$ ($\beta = \gamma \log n$)",
+        r"$\eta = \|J\|_F^2 / (n d)$",
+        rf"$\eta$ of one simplex layer, $\rho = {rho:g}$, $d = n + 1$",
+        legend=legend,
+    )
 
 
 def plot_eta_vs_n(
@@ -33,6 +111,7 @@ def plot_eta_vs_n(
     ns: ArrayLike | None = None,
     measured: Mapping[float, tuple[ArrayLike, ArrayLike]] | None = None,
     gap: bool = False,
+    legend: str | None = "best",
     ax: Axes | None = None,
 ) -> Axes:
     """``eta`` of one simplex layer against ``n``, with its limit (Theorem 2.4).
@@ -58,6 +137,8 @@ def plot_eta_vs_n(
         :func:`critbook.eta` on :func:`critbook.simplex_tokens`).
     gap : bool, default False
         Draw ``|eta - limit|`` (log-log) instead of ``eta``.
+    legend : str or None, default "best"
+        Location of the legend (``None``: no legend).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -103,12 +184,19 @@ def plot_eta_vs_n(
     if gap:
         ax.set_yscale("log")
         ylabel = r"distance to the limit $|\eta_n - \eta_\infty|$"
-        title = rf"Slow approach to the limits, simplex $\rho = {rho:g}$"
+        title = rf"Distance to the limit, $\rho = {rho:g}$"
     else:
         ax.set_ylim(-0.03, 1.05 / q)
         ylabel = r"$\eta = \|J\|_F^2 / (n d)$"
-        title = rf"$\eta$ of one layer, simplex $\rho = {rho:g}$ (dotted: limits)"
-    return decorate(ax, "number of tokens $n$ (simplex in $d = n + 1$)", ylabel, title, grid="both")
+        title = rf"$\eta$ on a simplex, $\rho = {rho:g}$"
+    return decorate(
+        ax,
+        "number of tokens $n$ ($d = n + 1$)",
+        ylabel,
+        title,
+        legend=legend,
+        grid="major",
+    )
 
 
 def plot_forward_backward(
@@ -117,6 +205,7 @@ def plot_forward_backward(
     eta_values: ArrayLike,
     rho: float,
     n: int,
+    legend: str | None = "upper left",
     ax: Axes | None = None,
 ) -> Axes:
     """The angle ratio ``lambda`` (forward) and ``eta`` (backward) against ``gamma / gamma_c``.
@@ -135,6 +224,8 @@ def plot_forward_backward(
         Pairwise cosine, in ``[0, 1)``.
     n : int
         Number of tokens, ``>= 2``.
+    legend : str or None, default "upper left"
+        Location of the legend (``None``: no legend).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -182,5 +273,5 @@ def plot_forward_backward(
         r"$\gamma / \gamma_c$",
         r"$\lambda$ and $\eta$",
         rf"Forward and backward switch together ($\rho = {rho:g}$, $n = {n:g}$)",
-        legend="upper left",
+        legend=legend,
     )
