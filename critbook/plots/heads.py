@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike, NDArray
@@ -17,7 +16,8 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     pass
 
 
-from ._style import decorate, new_axes
+from ._style import COLUMN_WIDTH, column_figure, decorate, new_axes
+from .practice import legend_below
 
 __all__ = ["plot_heads_by_layer", "plot_entropy_vs_gap", "plot_argmax_by_position"]
 
@@ -63,7 +63,7 @@ def plot_heads_by_layer(
             f"got {values.shape}"
         )
     if axes is None:
-        _, axes = plt.subplots(1, values.shape[0], figsize=(8.0, 3.4), layout="constrained")
+        _, axes = column_figure(1, values.shape[0], height=3.6)
     axes = np.atleast_1d(axes)
     layers = values.shape[1]
     colors = mpl.colormaps["viridis"](np.linspace(0.0, 0.85, layers))
@@ -82,7 +82,8 @@ def plot_heads_by_layer(
         ax.set_xticks(ns, [f"{int(n)}" for n in ns])
         ax.minorticks_off()
         decorate(ax, "sequence length $n$", label, legend=None)
-    decorate(axes[-1], legend="upper left", outside=True, grid=None)
+    handles, names = axes[0].get_legend_handles_labels()
+    axes[0].figure.legend(handles, names, loc="outside lower center", ncol=min(layers, 6))
     return axes
 
 
@@ -135,7 +136,7 @@ def plot_entropy_vs_gap(
             f"gaps, entropies and ns must have the same length; got {gaps.size}, "
             f"{entropies.size}, {ns.size}"
         )
-    ax = new_axes(ax, figsize=(8.0, 4.4))
+    ax = new_axes(ax, figsize=(COLUMN_WIDTH, 5.0))
     cmap = mpl.colormaps["viridis"]
     inside = np.ones(gaps.shape, bool) if xmax is None else gaps <= xmax
     norm = mpl.colors.Normalize(np.log2(ns).min(), np.log2(ns).max())
@@ -176,9 +177,7 @@ def plot_entropy_vs_gap(
         ax,
         r"logit gap / $\log n$ (top logit minus mean logit)",
         r"row entropy / $\log n$",
-        legend="upper center",
-        bbox_to_anchor=(0.5, -0.16),
-        ncol=3,
+        **legend_below(ax, ncol=2),
     )
 
 
@@ -211,7 +210,7 @@ def plot_argmax_by_position(
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     edges = as_real_array(bins, "bins", low=0.0).ravel()
-    ax = new_axes(ax, figsize=(8.0, 3.4))
+    ax = new_axes(ax, figsize=(COLUMN_WIDTH, 3.4))
     colors = mpl.colormaps["viridis"](np.linspace(0.0, 0.85, max(len(hits), 1)))
     for color, (label, values) in zip(colors, hits.items()):
         values = as_real_array(values, f"hits[{label!r}]", low=0.0, high=1.0).ravel()
@@ -234,6 +233,6 @@ def plot_argmax_by_position(
         ax,
         "query position in the window",
         "rows with argmax on\nthe previous token",
-        legend="upper left",
-        outside=True,
+        legend="lower right",
+        fontsize=None,
     )

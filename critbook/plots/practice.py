@@ -9,6 +9,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.transforms import offset_copy
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_real_array, check_rho
@@ -27,7 +28,7 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     from matplotlib.typing import ColorType
 
 
-from ._style import decorate, new_axes, regime_colors
+from ._style import COLUMN_WIDTH, decorate, new_axes, regime_colors
 
 __all__ = [
     "plot_scaling_rules",
@@ -49,6 +50,23 @@ def _rules_or_default(rules: Mapping[str, Rule] | None) -> dict[str, Rule]:
 
 def _rule_color(key: str, index: int) -> ColorType:
     return _RULE_COLORS.get(key, mpl.colormaps["tab10"](index % 10))
+
+
+def legend_below(ax: Axes, ncol: int = 2, points: float = 34.0) -> dict[str, object]:
+    """Options of :func:`decorate` for a legend centred below ``ax``, under its x label.
+
+    The legend's top is ``points`` below the axes' bottom edge, whatever the axes' size.
+    """
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-points, units="points")
+    return {
+        "legend": "upper center",
+        "bbox_to_anchor": (0.5, 0.0),
+        "bbox_transform": below,
+        "ncol": ncol,
+        "fontsize": None,
+        "columnspacing": 1.2,
+        "handlelength": 2.4,
+    }
 
 
 def _rho_styles(rhos: ArrayLike) -> tuple[NDArray[np.float64], list[str | tuple]]:
@@ -91,7 +109,7 @@ def plot_scaling_rules(
     rules = _rules_or_default(rules)
     rhos, styles = _rho_styles(rhos)
     ns = np.geomspace(2, 1e9, 400) if ns is None else as_real_array(ns, "ns", low=2.0).ravel()
-    ax = new_axes(ax)
+    ax = new_axes(ax, figsize=(COLUMN_WIDTH, 4.9))
     for k, (key, rule) in enumerate(rules.items()):
         ax.plot(ns, rule.factor(ns), lw=2, color=_rule_color(key, k), label=rule.label)
     for rho, style in zip(rhos, styles):
@@ -110,8 +128,7 @@ def plot_scaling_rules(
         "context length $n$",
         r"logit multiplier $\beta_n$",
         r"Practical rules against the critical scale $\log n / (1-\rho)$",
-        legend="upper left",
-        grid="both",
+        **legend_below(ax, ncol=2),
     )
 
 
@@ -159,7 +176,7 @@ def plot_effective_gamma(
         if ns is None
         else as_real_array(ns, "ns", low=1.0, low_open=True).ravel()
     )
-    ax = new_axes(ax, figsize=(8.0, 4.2))
+    ax = new_axes(ax, figsize=(COLUMN_WIDTH, 4.9))
     if practical_max is not None:
         ax.axvspan(
             ns.min(),
@@ -192,9 +209,7 @@ def plot_effective_gamma(
         "context length $n$",
         r"effective $\gamma = \beta_n / \log n$",
         r"Effective $\gamma$ of each rule, read literally",
-        legend="upper left",
-        outside=True,
-        grid="both",
+        **legend_below(ax, ncol=3),
     )
 
 
@@ -239,19 +254,26 @@ def plot_calibrated_ratio(
         if ns is None
         else as_real_array(ns, "ns", low=1.0, low_open=True).ravel()
     )
-    ax = new_axes(ax, figsize=(8.0, 4.2))
+    ax = new_axes(ax, figsize=(COLUMN_WIDTH, 4.6))
     ax.axhline(1.0, color="k", lw=0.8, zorder=1)
-    dashes = [(0, ()), (0, (6, 3)), (0, ()), (0, (2, 2))]
-    for k, (key, rule) in enumerate(rules.items()):
+    curves = []
+    for key, rule in rules.items():
         L = default_length if rule.reference_length is None else rule.reference_length
         keep = ns >= L
-        ratio = calibrated_ratio(rule.factor, ns[keep], L)
+        curves.append((key, rule, L, ns[keep], calibrated_ratio(rule.factor, ns[keep], L)))
+    # Rules that stay exactly critical all lie on the line 1. They are drawn as nested solid
+    # lines, the first widest, so that each colour shows as a band around the next one.
+    on_line = [c[0] for c in curves if np.allclose(c[4], 1.0, rtol=0.0, atol=1e-9)]
+    for k, (key, rule, L, n_keep, ratio) in enumerate(curves):
+        width = 2.2
+        if key in on_line:
+            width += 2.6 * (len(on_line) - 1 - on_line.index(key))
         ax.plot(
-            ns[keep],
+            n_keep,
             ratio,
-            lw=2.2,
+            lw=width,
             color=_rule_color(key, k),
-            ls=dashes[k % 4],
+            solid_capstyle="butt",
             label=f"{rule.label}, critical at $n = {L:g}$",
             zorder=2 + k,
         )
@@ -261,20 +283,20 @@ def plot_calibrated_ratio(
     ax.axhspan(lo, 1.0, color=regime_colors["subcritical"], alpha=0.07)
     ax.set_ylim(lo, hi)
     ax.text(
-        0.99,
+        0.01,
         0.97,
         "supercritical",
         transform=ax.transAxes,
-        ha="right",
+        ha="left",
         va="top",
         color=regime_colors["supercritical"],
     )
     ax.text(
-        0.99,
+        0.01,
         0.03,
         "subcritical",
         transform=ax.transAxes,
-        ha="right",
+        ha="left",
         va="bottom",
         color=regime_colors["subcritical"],
     )
@@ -284,9 +306,7 @@ def plot_calibrated_ratio(
         "context length $n$",
         r"$\gamma(n) / \gamma_c$",
         "Rules applied to a head that is critical at its reference length",
-        legend="upper left",
-        outside=True,
-        grid="both",
+        **legend_below(ax, ncol=2),
     )
 
 
@@ -322,7 +342,7 @@ def plot_top_gaps(ns: ArrayLike, gaps: Mapping[str, ArrayLike], ax: Axes | None 
     5
     """
     ns = as_real_array(ns, "ns", low=2.0).ravel()
-    ax = new_axes(ax, figsize=(8.0, 4.2))
+    ax = new_axes(ax, figsize=(COLUMN_WIDTH, 4.9))
     guide = {"color": "k", "lw": 1.0, "ls": ":", "zorder": 5}
     guide_label = "guides: $1/\\sqrt{2\\log n}$ and $c\\,n^{-2/(d-1)}$"
 
@@ -378,7 +398,5 @@ def plot_top_gaps(ns: ArrayLike, gaps: Mapping[str, ArrayLike], ax: Axes | None 
         "number of keys $n$",
         "mean gap between top and runner-up score",
         "How fast the top score separates from its competitors",
-        legend="upper left",
-        outside=True,
-        grid="both",
+        **legend_below(ax, ncol=2),
     )
