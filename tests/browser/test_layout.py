@@ -43,12 +43,6 @@ _LONG_CODE = "code cells with lines over ~70 characters (not yet rewrapped)"
 _LATE = "first figure at screen {} of 1280x800: an early figure is still to be moved up or added"
 EXPECTED_FAILURES: dict[tuple[str, str], str] = {
     ("code", "chapters/api.html"): "12 signatures and examples scroll (API page being rewritten)",
-    ("code", "chapters/gradients.html"): _LONG_CODE + ": 18 blocks",
-    ("code", "chapters/practice.html"): _LONG_CODE + ": 14 blocks",
-    ("code", "chapters/real_model.html"): _LONG_CODE + ": 4 blocks",
-    ("first-figure", "chapters/gradients.html"): _LATE.format(10.6),
-    ("first-figure", "chapters/practice.html"): _LATE.format(4.9),
-    ("first-figure", "chapters/real_model.html"): _LATE.format(3.4),
 }
 
 
