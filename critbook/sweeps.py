@@ -469,7 +469,9 @@ def eta_phase_diagram(
 
     >>> from critbook import eta_phase_diagram
     >>> gammas = [1.0, 2.0, 4.0]
-    >>> E = eta_phase_diagram([0.5], gammas, n=200, d=512, rng=0, probes=2)
+    >>> E = eta_phase_diagram(
+    ...     [0.5], gammas, n=200, d=512, rng=0, probes=2
+    ... )
     >>> E.shape
     (3, 1)
     >>> E.ravel().round(2)

@@ -159,7 +159,8 @@ def plot_max_weight_vs_n(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from critbook.plots import plot_max_weight_vs_n
-    >>> ax = plot_max_weight_vs_n([10, 100], [[0.1, 0.01]], betas=[0.0], d=4)
+    >>> w = [[0.1, 0.01]]
+    >>> ax = plot_max_weight_vs_n([10, 100], w, betas=[0.0], d=4)
     >>> len(ax.lines)
     3
     """
@@ -222,7 +223,8 @@ def plot_entropy_vs_n(
     >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from critbook.plots import plot_entropy_vs_n
-    >>> ax = plot_entropy_vs_n([10, 100], [np.log([10, 100])], betas=[0.0])
+    >>> ns = [10, 100]
+    >>> ax = plot_entropy_vs_n(ns, [np.log(ns)], betas=[0.0])
     >>> len(ax.lines)
     2
     """
@@ -276,8 +278,10 @@ def plot_collapse_metrics(
     >>> matplotlib.use("Agg")
     >>> import critbook as cb
     >>> from critbook.plots import plot_collapse_metrics
-    >>> traj = cb.iterate_layers(cb.uniform_sphere_tokens(50, 4, rng=0), [1.0] * 3)
-    >>> axes = plot_collapse_metrics({"beta = 1": cb.collapse_metrics(traj)})
+    >>> X = cb.uniform_sphere_tokens(50, 4, rng=0)
+    >>> traj = cb.iterate_layers(X, [1.0] * 3)
+    >>> metrics = {"beta = 1": cb.collapse_metrics(traj)}
+    >>> axes = plot_collapse_metrics(metrics)
     >>> len(axes)
     3
     """
@@ -348,9 +352,11 @@ def plot_circle_trajectory(trajectory: ArrayLike, ax: Axes | None = None) -> Axe
     >>> matplotlib.use("Agg")
     >>> import critbook as cb
     >>> from critbook.plots import plot_circle_trajectory
-    >>> traj = cb.iterate_layers(cb.uniform_sphere_tokens(30, 2, rng=0), [5.0] * 4)
+    >>> X = cb.uniform_sphere_tokens(30, 2, rng=0)
+    >>> traj = cb.iterate_layers(X, [5.0] * 4)
     >>> ax = plot_circle_trajectory(traj)
-    >>> len(ax.collections[0].get_segments())  # each token drawn three times (periodic copies)
+    >>> # each token drawn three times (periodic copies)
+    >>> len(ax.collections[0].get_segments())
     90
     """
     T = np.asarray(trajectory, dtype=np.float64)

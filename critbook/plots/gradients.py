@@ -65,7 +65,7 @@ def plot_eta_vs_gamma(
     >>> matplotlib.use("Agg")
     >>> from critbook.plots import plot_eta_vs_gamma
     >>> ax = plot_eta_vs_gamma(rho=0.3, ns=(1e2, 1e6))
-    >>> len(ax.lines)  # two curves, the limit's two pieces and its dot, gamma_c
+    >>> len(ax.lines)  # two curves, the limit's pieces, dot, gamma_c
     6
     """
     rho = float(check_rho(rho))
@@ -237,7 +237,8 @@ def plot_forward_backward(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from critbook.plots import plot_forward_backward
-    >>> ax = plot_forward_backward([0.5, 1.0, 2.0], [0, 0.5, 1], [0, 0.25, 1], rho=0.3, n=100)
+    >>> ratios, lam, eta = [0.5, 1.0, 2.0], [0, 0.5, 1], [0, 0.25, 1]
+    >>> ax = plot_forward_backward(ratios, lam, eta, rho=0.3, n=100)
     >>> len(ax.lines)  # two measured, two simplex curves, gamma_c
     5
     """

@@ -50,7 +50,8 @@ def plot_heads_by_layer(
     >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from critbook.plots import plot_heads_by_layer
-    >>> axes = plot_heads_by_layer([32, 64], np.ones((2, 6, 2)), ["a", "b"])
+    >>> values = np.ones((2, 6, 2))
+    >>> axes = plot_heads_by_layer([32, 64], values, ["a", "b"])
     >>> len(axes), len(axes[0].lines)
     (2, 6)
     >>> import matplotlib.pyplot as plt; plt.close("all")
@@ -204,7 +205,8 @@ def plot_argmax_by_position(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from critbook.plots import plot_argmax_by_position
-    >>> ax = plot_argmax_by_position([0, 64, 128], {"n = 128": [0.9, 1.0]})
+    >>> share = {"n = 128": [0.9, 1.0]}
+    >>> ax = plot_argmax_by_position([0, 64, 128], share)
     >>> len(ax.lines)
     1
     >>> import matplotlib.pyplot as plt; plt.close("all")

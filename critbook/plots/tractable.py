@@ -74,10 +74,12 @@ def plot_simplex_check(
     >>> def simulate(n):
     ...     X = cb.simplex_tokens(n, rho)
     ...     betas = ratios * gc * np.log(n)
-    ...     return [cb.mean_cosine(cb.attention_layer(X, b)) for b in betas]
+    ...     outs = [cb.attention_layer(X, b) for b in betas]
+    ...     return [cb.mean_cosine(out) for out in outs]
     >>> sim = {n: (ratios, simulate(n)) for n in (5, 20)}
     >>> ax = plot_simplex_check(rho, ns=(5, 20), simulated=sim)
-    >>> len(ax.lines)  # two curves, two marker sets, three limit pieces, gamma_c
+    >>> # two curves, two marker sets, three limit pieces, gamma_c
+    >>> len(ax.lines)
     8
     """
     rho = check_real(rho, "rho", low=0.0, high=1.0, low_open=True, high_open=True)
@@ -187,7 +189,8 @@ def plot_almost_simplex_constants(
     >>> import critbook as cb
     >>> from critbook.plots import plot_almost_simplex_constants
     >>> ds = [16, 256]
-    >>> c = [cb.almost_simplex_constants(cb.gaussian_tokens(50, d, 0.3, rng=0)) for d in ds]
+    >>> draws = [cb.gaussian_tokens(50, d, 0.3, rng=0) for d in ds]
+    >>> c = [cb.almost_simplex_constants(X) for X in draws]
     >>> axes = plot_almost_simplex_constants(ds, c, n=50, rho=0.3)
     >>> len(axes)
     2

@@ -168,7 +168,7 @@ def plot_limit_sweep(
     >>> matplotlib.use("Agg")
     >>> from critbook.plots import plot_limit_sweep
     >>> ax = plot_limit_sweep(rho=0.3, ns=(1e2, 1e8))
-    >>> len(ax.lines)  # two n, two limit branches, the critical dot, gamma_c
+    >>> len(ax.lines)  # two n, two limit branches, dot, gamma_c
     6
     """
     rho = float(check_rho(rho))
@@ -334,7 +334,10 @@ def plot_gamma_window(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from critbook.plots import plot_gamma_window
-    >>> ax = plot_gamma_window([0, 1, 2], {"a": [0, 0.5, 1]}, window=(0.8, 1.2), gamma_c=1.0)
+    >>> curves = {"a": [0, 0.5, 1]}
+    >>> ax = plot_gamma_window(
+    ...     [0, 1, 2], curves, window=(0.8, 1.2), gamma_c=1.0
+    ... )
     >>> len(ax.lines), len(ax.patches)
     (2, 1)
     """
@@ -402,7 +405,8 @@ def plot_sparsity(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from critbook.plots import plot_sparsity
-    >>> ax = plot_sparsity([10, 100], [[9, 90], [1, 1]], ["uniform", "self"])
+    >>> counts = [[9, 90], [1, 1]]
+    >>> ax = plot_sparsity([10, 100], counts, ["uniform", "self"])
     >>> len(ax.lines)  # two curves and the slope-1 guide
     3
     """
