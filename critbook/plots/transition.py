@@ -49,6 +49,7 @@ def plot_phase_diagram(
     cmap: str = "viridis",
     critical: bool = True,
     colorbar: bool = True,
+    key: bool = True,
 ) -> Axes:
     """A heat map of any quantity over a ``(rho, gamma)`` grid, with ``gamma = 1/(1 - rho)``.
 
@@ -76,6 +77,10 @@ def plot_phase_diagram(
         Draw the dashed curve ``gamma = 1 / (1 - rho)``.
     colorbar : bool, default True
         Add a colour bar.
+    key : bool, default True
+        Name the dashed curve on the map itself, beside the curve (white on a
+        dark box, readable on every colour of the map). ``False`` for a key
+        drawn elsewhere, e.g. one for several panels.
 
     Returns
     -------
@@ -108,14 +113,21 @@ def plot_phase_diagram(
         fine = np.linspace(rhos.min(), min(rhos.max(), 1.0 - 1e-9), 200)
         curve = 1.0 / (1.0 - fine)
         inside = curve <= gammas.max()
-        ax.plot(
-            fine[inside],
-            curve[inside],
-            color="white",
-            ls="--",
-            lw=2,
-            label=r"$\gamma = 1/(1-\rho)$",
-        )
+        ax.plot(fine[inside], curve[inside], color="white", ls="--", lw=2)
+        # The key sits just left of the curve, 60% of the way up the map.
+        gamma_key = gammas.min() + 0.6 * (gammas.max() - gammas.min())
+        rho_key = 1.0 - 1.0 / gamma_key if gamma_key > 1.0 else -np.inf
+        if key and rhos.min() < rho_key <= rhos.max():
+            ax.text(
+                rho_key - 0.03 * (rhos.max() - rhos.min()),
+                gamma_key,
+                r"$\gamma = 1/(1-\rho)$",
+                color="white",
+                ha="right",
+                va="center",
+                fontsize="small",
+                bbox={"boxstyle": "round,pad=0.25", "fc": "black", "alpha": 0.6, "lw": 0},
+            )
     if colorbar:
         ax.figure.colorbar(mesh, ax=ax, label=label)
     return decorate(
@@ -123,8 +135,7 @@ def plot_phase_diagram(
         r"input cosine $\rho$",
         r"scaling constant $\gamma$ ($\beta = \gamma \log n$)",
         title if title is not None else rf"{label} over $(\rho, \gamma)$",
-        legend="upper left" if critical else None,
-        labelcolor="white",
+        legend=None,
         grid=None,
     )
 
