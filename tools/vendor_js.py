@@ -71,6 +71,9 @@ LAYOUT = {
         ("es5/sre", "mathjax/sre"),  # speech rule engine (accessibility)
         ("es5/adaptors", "mathjax/adaptors"),
         ("LICENSE", "mathjax/LICENSE"),
+        # The whole build, with its Node.js entry point (node-main.js), for typesetting at build
+        # time (tools/prerender_math.py). A dot folder: the site does not publish it.
+        ("es5", ".node/mathjax/es5"),
     ],
     "requirejs": [
         ("require.js", "requirejs/require.js"),

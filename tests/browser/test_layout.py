@@ -30,6 +30,7 @@ import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .conftest import ARTIFACTS, ROOT, site_dir
+from .test_site import _wait_for_mathjax
 
 pytestmark = pytest.mark.browser
 
@@ -162,10 +163,7 @@ _CACHE: dict[tuple[str, str, str], dict] = {}
 
 def _settle(page) -> None:
     if page.locator("span.math, div.math").count():
-        page.wait_for_function(
-            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=60_000
-        )
-        page.evaluate("() => MathJax.startup.promise")
+        _wait_for_mathjax(page)
     views = page.evaluate(
         "() => document.querySelectorAll("
         "'script[type=\"application/vnd.jupyter.widget-view+json\"]').length"

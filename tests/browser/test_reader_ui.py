@@ -20,18 +20,12 @@ pytestmark = pytest.mark.browser
 
 WIDGET_MANAGER = ("/vendor/requirejs/require.js", "/vendor/html-manager/dist/embed-amd.js")
 
-# MathJax keeps each equation's internal tree; text nodes (mtext) holding a backslash are macros
-# typeset as literal text (e.g. \_ inside \texttt{...}).
-MTEXT_WITH_BACKSLASH_JS = """() => {
-  const out = [];
-  for (const item of MathJax.startup.document.math) {
-    const mml = MathJax.startup.toMML(item.root);
-    for (const m of mml.matchAll(/<mtext[^>]*>([^<]*)<\\/mtext>/g)) {
-      if (m[1].includes('\\\\')) out.push(item.math.slice(0, 80));
-    }
-  }
-  return out;
-}"""
+# Each typeset equation carries a hidden MathML copy (for screen readers) whether it was typeset
+# at build time or in the browser; a text node (mtext) holding a backslash is a macro typeset as
+# literal text (e.g. \_ inside \texttt{...}).
+MTEXT_WITH_BACKSLASH_JS = """() => Array.from(document.querySelectorAll('mjx-assistive-mml mtext'))
+  .filter(e => e.textContent.includes('\\\\'))
+  .map(e => e.closest('mjx-container').parentElement.textContent.slice(0, 80))"""
 
 # Every icon of the theme's header and sidebars is drawn by Font Awesome's CSS (a ::before glyph
 # from its web font) or is an <svg>: none is left as an empty box.
@@ -194,3 +188,75 @@ def test_search_index_has_no_tex_words() -> None:
     for word in ("gamma", "beta", "rho"):
         found = {pages[i] for i in terms.get(word, [])}
         assert "chapters/phase_transition" in found, (word, sorted(found))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_equations_are_typeset_in_the_html(browser, site_url: str, path: str) -> None:
+    """Every equation is typeset in the HTML itself (tools/prerender_math.py).
+
+    With JavaScript off, each Sphinx math element already holds MathJax's output and no raw TeX
+    delimiter is left in the page's text; and only pages with widgets load MathJax (1.1 MB).
+    """
+    _need(path)
+    from .conftest import site_dir
+
+    if 'http-equiv="Refresh"' in (site_dir() / path).read_text()[:500]:
+        pytest.skip(f"{path} only redirects")
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site_url + path, wait_until="load")
+        state = page.evaluate(
+            """() => ({
+              math: document.querySelectorAll('span.math, div.math').length,
+              typeset: document.querySelectorAll(
+                'span.math > mjx-container, div.math > mjx-container').length,
+              raw: /\\\\[()\\[\\]]/.test(document.querySelector('article, main, body').innerText),
+              mathjax: !!document.querySelector('script[src*="mathjax/tex-mml-chtml.js"]'),
+              widgets: !!document.querySelector(
+                'script[type="application/vnd.jupyter.widget-view+json"]'),
+            })"""
+        )
+    finally:
+        context.close()
+    assert state["typeset"] == state["math"], state
+    assert not state["raw"], f"{path}: raw TeX delimiters in the page's text"
+    assert state["mathjax"] == (state["widgets"] and state["math"] > 0), state
+
+
+def test_prerender_reports_bad_equations(tmp_path) -> None:
+    """tools/prerender_math.js typesets a page and names the equations it cannot typeset.
+
+    A page with a good equation, an undefined macro and ``\\_`` in ``\\texttt`` (which the
+    book's MathJax typesets as an underscore): the good ones are typeset, the undefined macro is
+    reported (the build then fails), and the page stops loading MathJax.
+    """
+    import json
+    import shutil
+    import subprocess
+
+    from tools.prerender_math import MATHJAX_ES5, SCRIPT
+
+    node = shutil.which("node")
+    if node is None or not (MATHJAX_ES5 / "node-main.js").is_file():
+        pytest.skip("no Node.js or no vendored MathJax (python tools/vendor_js.py)")
+    (tmp_path / "p.html").write_text(
+        '<html><head><script defer src="_static/../vendor/mathjax/tex-mml-chtml.js?v=1">'
+        '</script></head><body><p><span class="math">\\(\\gamma_c\\)</span>'
+        '<span class="math">\\(\\texttt{seq\\_length}\\)</span>'
+        '<span class="math">\\(\\nosuchmacro x\\)</span></p></body></html>'
+    )
+    run = subprocess.run(
+        [node, str(SCRIPT), str(MATHJAX_ES5), str(tmp_path), "p.html"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert run.returncode == 1, run.stderr
+    assert report["equations"] == 3
+    assert [p for p in report["problems"] if "nosuchmacro" not in p] == []
+    assert any("TeX error" in p for p in report["problems"])
+    html = (tmp_path / "p.html").read_text()
+    assert html.count("<mjx-container") == 3 and "seq_length" in html
+    assert "tex-mml-chtml" not in html and "critbook-mathjax-chtml" in html

@@ -108,6 +108,9 @@ class PageWatch:
         page.on("pageerror", lambda error: self.problems.append(f"uncaught exception: {error}"))
 
 
+MATHJAX_SCRIPT = 'script[src*="mathjax/tex-mml-chtml.js"]'
+
+
 def _load(page, url: str) -> None:
     """Open a page and let it settle (the checks then wait for what they need explicitly)."""
     page.set_default_timeout(60_000)  # two cores shared with book builds can be slow
@@ -119,6 +122,13 @@ def _load(page, url: str) -> None:
 
 
 def _wait_for_mathjax(page) -> None:
+    """Wait for MathJax to typeset, on a page that loads it.
+
+    The build typesets the equations (tools/prerender_math.py), and only pages with widgets load
+    MathJax (for the widgets' labels); a page without the script is typeset already.
+    """
+    if not page.evaluate(f"() => !!document.querySelector('{MATHJAX_SCRIPT}')"):
+        return
     page.wait_for_function(
         "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
         timeout=MATHJAX_TIMEOUT_MS,
