@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
 from numpy.typing import ArrayLike
 
 from ..simplex import (
@@ -28,6 +29,7 @@ __all__ = [
     "new_axes",
     "regime_colors",
     "decorate",
+    "legend_below",
 ]
 
 #: The book's text column in inches at matplotlib's 100 dpi: 690 px, the column's width on a
@@ -155,6 +157,23 @@ def decorate(
     if grid is not None:
         ax.grid(alpha=0.3, which=grid)
     return ax
+
+
+def legend_below(ax: Axes, ncol: int = 2, points: float = 34.0) -> dict[str, object]:
+    """Options of :func:`decorate` for a legend centred below ``ax``, under its x label.
+
+    The legend's top is ``points`` below the axes' bottom edge, whatever the axes' size.
+    """
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-points, units="points")
+    return {
+        "legend": "upper center",
+        "bbox_to_anchor": (0.5, 0.0),
+        "bbox_transform": below,
+        "ncol": ncol,
+        "fontsize": None,
+        "columnspacing": 1.2,
+        "handlelength": 2.4,
+    }
 
 
 def regimes(ratios: ArrayLike) -> list[str]:

@@ -16,8 +16,7 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     pass
 
 
-from ._style import COLUMN_WIDTH, column_figure, decorate, new_axes
-from .practice import legend_below
+from ._style import COLUMN_WIDTH, column_figure, decorate, legend_below, new_axes
 
 __all__ = ["plot_heads_by_layer", "plot_entropy_vs_gap", "plot_argmax_by_position"]
 

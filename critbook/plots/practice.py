@@ -9,7 +9,6 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import LogLocator, NullLocator
-from matplotlib.transforms import offset_copy
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_real_array, check_rho
@@ -28,7 +27,7 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     from matplotlib.typing import ColorType
 
 
-from ._style import COLUMN_WIDTH, decorate, new_axes, regime_colors
+from ._style import COLUMN_WIDTH, decorate, legend_below, new_axes, regime_colors
 
 __all__ = [
     "plot_scaling_rules",
@@ -50,23 +49,6 @@ def _rules_or_default(rules: Mapping[str, Rule] | None) -> dict[str, Rule]:
 
 def _rule_color(key: str, index: int) -> ColorType:
     return _RULE_COLORS.get(key, mpl.colormaps["tab10"](index % 10))
-
-
-def legend_below(ax: Axes, ncol: int = 2, points: float = 34.0) -> dict[str, object]:
-    """Options of :func:`decorate` for a legend centred below ``ax``, under its x label.
-
-    The legend's top is ``points`` below the axes' bottom edge, whatever the axes' size.
-    """
-    below = offset_copy(ax.transAxes, fig=ax.figure, y=-points, units="points")
-    return {
-        "legend": "upper center",
-        "bbox_to_anchor": (0.5, 0.0),
-        "bbox_transform": below,
-        "ncol": ncol,
-        "fontsize": None,
-        "columnspacing": 1.2,
-        "handlelength": 2.4,
-    }
 
 
 def _rho_styles(rhos: ArrayLike) -> tuple[NDArray[np.float64], list[str | tuple]]:
