@@ -63,6 +63,10 @@ require(path.resolve(es5, "node-main.js"))
         }
       }
       if (count === 0) continue; // nothing to typeset: the page stays as Sphinx wrote it
+      // render() put MathJax's own style sheet (font URLs still the placeholder) into the
+      // first page's head; it is replaced by the page's copy with its font URLs below.
+      const own = MathJax.startup.output.chtmlStyles;
+      if (own && adaptor.parent(own)) adaptor.remove(own);
       const fonts = path.posix.relative(path.posix.dirname(page), FONTS);
       const css = adaptor.textContent(MathJax.startup.output.styleSheet(doc)).split(PLACEHOLDER).join(fonts);
       adaptor.append(adaptor.head(doc.document), adaptor.node("style", {id: "critbook-mathjax-chtml"}, [adaptor.text(css)]));

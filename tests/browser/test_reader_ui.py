@@ -260,3 +260,6 @@ def test_prerender_reports_bad_equations(tmp_path) -> None:
     html = (tmp_path / "p.html").read_text()
     assert html.count("<mjx-container") == 3 and "seq_length" in html
     assert "tex-mml-chtml" not in html and "critbook-mathjax-chtml" in html
+    # one style sheet, its fonts under the site's vendor/ folder
+    assert html.count("@font-face") > 0 and "critbook-mathjax-fonts" not in html
+    assert 'url("vendor/mathjax/output/chtml/fonts/woff-v2/' in html
