@@ -195,7 +195,7 @@ def test_equations_are_typeset_in_the_html(browser, site_url: str, path: str) ->
     """Every equation is typeset in the HTML itself (tools/prerender_math.py).
 
     With JavaScript off, each Sphinx math element already holds MathJax's output and no raw TeX
-    delimiter is left in the page's text; and only pages with widgets load MathJax (1.1 MB).
+    delimiter is left in the page's text; and only pages with widgets load MathJax (1.2 MB).
     """
     _need(path)
     from .conftest import site_dir
