@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
@@ -10,7 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.transforms import offset_copy
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from ..simplex import (
     REGIMES,
@@ -174,6 +175,26 @@ def legend_below(ax: Axes, ncol: int = 2, points: float = 34.0) -> dict[str, obj
         "columnspacing": 1.2,
         "handlelength": 2.4,
     }
+
+
+def plot_limit_step(
+    ax: Axes,
+    limit: Callable[[NDArray[np.float64] | float], ArrayLike],
+    ratios: NDArray[np.float64],
+    gamma_c: float,
+    *,
+    label: str | None = None,
+    dot: Mapping[str, object] | None = None,
+    **style: object,
+) -> None:
+    """Draw a limit ``n -> infinity`` that jumps at ``gamma_c``, against ``gamma / gamma_c``.
+
+    ``limit(gamma)`` is evaluated on the ``ratios`` below and above 1 (two lines drawn with
+    ``style``, the first labelled ``label``) and at ``gamma_c`` itself (a dot drawn with ``dot``).
+    """
+    for part, name in ((ratios[ratios < 1.0], label), (ratios[ratios > 1.0], None)):
+        ax.plot(part, limit(part * gamma_c), label=name, **style)
+    ax.plot([1.0], [limit(gamma_c)], "o", **(dot or {}))
 
 
 def regimes(ratios: ArrayLike) -> list[str]:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     pass
 
 
-from ._style import decorate, n_colors, new_axes, ratio_palette
+from ._style import decorate, n_colors, new_axes, plot_limit_step, ratio_palette
 
 __all__ = ["plot_eta_vs_gamma", "plot_eta_vs_n", "plot_forward_backward"]
 
@@ -80,20 +80,19 @@ def plot_eta_vs_gamma(
         betas = ratios * gc * np.log(n)
         label = rf"$n = 10^{{{np.log10(n):g}}}$"
         ax.plot(ratios, simplex_eta(n, betas, rho, q), color=color, label=label)
-    limit_label = r"limit $n \to \infty$ (Theorem 2.4)"
-    for part in (ratios[ratios < 1.0], ratios[ratios > 1.0]):
-        ax.plot(
-            part,
-            simplex_eta_limit(part * gc, rho, q),
-            color="0.6",
-            lw=5,
-            alpha=0.5,
-            solid_capstyle="butt",
-            zorder=1,
-            label=limit_label,
-        )
-        limit_label = None
-    ax.plot([1.0], [simplex_eta_limit(gc, rho, q)], "o", color="0.35", ms=6, zorder=3)
+    plot_limit_step(
+        ax,
+        lambda gamma: simplex_eta_limit(gamma, rho, q),
+        ratios,
+        gc,
+        label=r"limit $n \to \infty$ (Theorem 2.4)",
+        dot={"color": "0.35", "ms": 6, "zorder": 3},
+        color="0.6",
+        lw=5,
+        alpha=0.5,
+        solid_capstyle="butt",
+        zorder=1,
+    )
     ax.set_ylim(-0.03, 1.08 / q)
     return decorate(
         ax,

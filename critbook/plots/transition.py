@@ -25,7 +25,15 @@ if TYPE_CHECKING:  # matplotlib >= 3.8
     from matplotlib.typing import ColorType
 
 
-from ._style import COLUMN_WIDTH, decorate, n_colors, new_axes, ratio_palette, regime_colors
+from ._style import (
+    COLUMN_WIDTH,
+    decorate,
+    n_colors,
+    new_axes,
+    plot_limit_step,
+    ratio_palette,
+    regime_colors,
+)
 
 __all__ = [
     "plot_phase_diagram",
@@ -190,16 +198,16 @@ def plot_limit_sweep(
     for n, color in zip(ns, n_colors(ns.size)):
         _, rho_out = simplex_layer(n, ratios * gc * np.log(n), rho, q, alpha)
         ax.plot(ratios, rho_out, color=color, lw=1.8, label=rf"$n = 10^{{{np.log10(n):g}}}$")
-    below, above = ratios[ratios < 1.0], ratios[ratios > 1.0]
-    ax.plot(
-        below,
-        simplex_limit(below * gc, rho, q, alpha),
+    plot_limit_step(
+        ax,
+        lambda gamma: simplex_limit(gamma, rho, q, alpha),
+        ratios,
+        gc,
+        label=r"limit $n\to\infty$",
+        dot={"color": "k", "ms": 7},
         color="k",
         lw=2.5,
-        label=r"limit $n\to\infty$",
     )
-    ax.plot(above, simplex_limit(above * gc, rho, q, alpha), color="k", lw=2.5)
-    ax.plot([1.0], [simplex_limit(gc, rho, q, alpha)], "o", color="k", ms=7)
     ax.axvline(1.0, color="0.5", lw=1, ls="--")
     return decorate(
         ax,
