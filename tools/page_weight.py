@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, serve_site  # noqa: E402
+from tools.site_pages import html_pages  # noqa: E402
 
-SKIP_DIRS = {"_static", "_sources", "_images", "vendor", "_downloads"}
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 OBSERVE_CLS = """
@@ -77,11 +77,7 @@ def kind(resource_type: str, url: str) -> str:
 def measure(site: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
-    pages = sorted(
-        p.relative_to(site).as_posix()
-        for p in site.rglob("*.html")
-        if not SKIP_DIRS.intersection(p.relative_to(site).parts)
-    )
+    pages = html_pages(site)
     results: dict = {}
     with serve_site(site) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)

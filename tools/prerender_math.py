@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,25 +35,21 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # Sphinx loads this file as a top-level module
+    sys.path.insert(0, str(ROOT))
+
+from tools.site_pages import html_pages  # noqa: E402
+
 SCRIPT = ROOT / "tools" / "prerender_math.js"
 #: MathJax's Node.js build, vendored next to the site's copy (a dot folder: not published).
 MATHJAX_ES5 = ROOT / "_vendor" / "vendor" / ".node" / "mathjax" / "es5"
-SKIP_DIRS = {"_static", "_sources", "_images", "vendor", "_downloads"}
 
 logger = logging.getLogger(__name__)
 
 
 def pages_with_math(outdir: Path) -> list[str]:
     """The HTML pages of the site that hold a Sphinx math element, relative to ``outdir``."""
-    pages = []
-    for page in sorted(outdir.rglob("*.html")):
-        relative = page.relative_to(outdir)
-        if SKIP_DIRS.intersection(relative.parts):
-            continue
-        text = page.read_text(encoding="utf-8")
-        if 'class="math' in text:
-            pages.append(relative.as_posix())
-    return pages
+    return [p for p in html_pages(outdir) if 'class="math' in (outdir / p).read_text("utf-8")]
 
 
 def prerender(app: Sphinx, exception: Exception | None) -> None:

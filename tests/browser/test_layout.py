@@ -29,12 +29,11 @@ import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from .conftest import ARTIFACTS, ROOT, site_dir
-from .test_site import _wait_for_mathjax
+from .conftest import ARTIFACTS, ROOT
+from .test_site import _wait_for_mathjax, html_pages
 
 pytestmark = pytest.mark.browser
 
-SKIP_DIRS = {"_static", "_sources", "_images", "vendor", "_downloads"}
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 MODES = ("light", "dark")
 
@@ -42,17 +41,6 @@ MODES = ("light", "dark")
 # that size).
 # None at present: every page passes every check.
 EXPECTED_FAILURES: dict[tuple, str] = {}
-
-
-def html_pages() -> list[str]:
-    root = site_dir()
-    if not root.is_dir():
-        return []
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*.html")
-        if not SKIP_DIRS.intersection(p.relative_to(root).parts)
-    )
 
 
 def chapter_pages() -> list[str]:

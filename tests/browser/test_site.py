@@ -22,25 +22,19 @@ import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tools import site_pages
+
 from .conftest import ROOT, site_dir
 
 pytestmark = pytest.mark.browser
 
-SKIP_DIRS = {"_static", "_sources", "_images", "vendor", "_downloads"}
 MATHJAX_TIMEOUT_MS = 60_000
 WIDGET_TIMEOUT_MS = 60_000
 
 
 def html_pages() -> list[str]:
     """Every HTML page of the built site, as paths relative to its root."""
-    root = site_dir()
-    if not root.is_dir():
-        return []
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*.html")
-        if not SKIP_DIRS.intersection(p.relative_to(root).parts)
-    )
+    return site_pages.html_pages(site_dir())
 
 
 def notebook_pages() -> list[str]:
