@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from .test_site import PAGES, PageWatch, _load, _need, _wait_for_mathjax
+from .conftest import site_dir
+from .test_site import MATHJAX_SCRIPT, PAGES, PageWatch, _load, _need, _wait_for_mathjax
 
 pytestmark = pytest.mark.browser
 
@@ -99,8 +100,6 @@ def test_page_assets_and_buttons(page, site_url: str, path: str) -> None:
 
 
 def _first_page_with(marker: str) -> str:
-    from .conftest import site_dir
-
     for p in PAGES:
         if not p.startswith("(") and marker in (site_dir() / p).read_text():
             return p
@@ -172,8 +171,6 @@ def test_search_index_has_no_tex_words() -> None:
     """
     import json
 
-    from .conftest import site_dir
-
     _need(PAGES[0])
     text = (site_dir() / "searchindex.js").read_text()
     index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
@@ -198,8 +195,6 @@ def test_equations_are_typeset_in_the_html(browser, site_url: str, path: str) ->
     delimiter is left in the page's text; and only pages with widgets load MathJax (1.2 MB).
     """
     _need(path)
-    from .conftest import site_dir
-
     if 'http-equiv="Refresh"' in (site_dir() / path).read_text()[:500]:
         pytest.skip(f"{path} only redirects")
     context = browser.new_context(java_script_enabled=False)
@@ -207,15 +202,16 @@ def test_equations_are_typeset_in_the_html(browser, site_url: str, path: str) ->
         page = context.new_page()
         page.goto(site_url + path, wait_until="load")
         state = page.evaluate(
-            """() => ({
+            """(selector) => ({
               math: document.querySelectorAll('span.math, div.math').length,
               typeset: document.querySelectorAll(
                 'span.math > mjx-container, div.math > mjx-container').length,
               raw: /\\\\[()\\[\\]]/.test(document.querySelector('article, main, body').innerText),
-              mathjax: !!document.querySelector('script[src*="mathjax/tex-mml-chtml.js"]'),
+              mathjax: !!document.querySelector(selector),
               widgets: !!document.querySelector(
                 'script[type="application/vnd.jupyter.widget-view+json"]'),
-            })"""
+            })""",
+            MATHJAX_SCRIPT,
         )
     finally:
         context.close()
